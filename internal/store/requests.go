@@ -1,0 +1,355 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/rathaus/rathaus"
+)
+
+// requestCols lists the request columns in the order scanRequest reads them.
+const requestCols = `id, jurisdiction_id, number, token, service_id, service_code, state, priority, has_location, lat, lon,
+	address, description, attributes, channel, reporter_email, reporter_first, reporter_last, reporter_phone,
+	device_id, account_id, media_url, department_id, assignee_id, duplicate_of, public, submitted_at, updated_at,
+	response_due, resolution_due, closed_at, resolution, status_notes`
+
+func scanRequest(row interface{ Scan(...any) error }) (*rathaus.Request, error) {
+	var r rathaus.Request
+	var state, attrs, channel string
+	var submitted, updated, respDue, resDue, closed int64
+	if err := row.Scan(&r.ID, &r.JurisdictionID, &r.Number, &r.Token, &r.ServiceID, &r.ServiceCode, &state, &r.Priority,
+		&r.HasLocation, &r.Lat, &r.Lon, &r.Address, &r.Description, &attrs, &channel, &r.Reporter.Email, &r.Reporter.FirstName,
+		&r.Reporter.LastName, &r.Reporter.Phone, &r.DeviceID, &r.AccountID, &r.MediaURL, &r.DepartmentID, &r.AssigneeID,
+		&r.DuplicateOf, &r.Public, &submitted, &updated, &respDue, &resDue, &closed, &r.Resolution, &r.StatusNotes); err != nil {
+		return nil, err
+	}
+	r.State, r.Channel = rathaus.State(state), rathaus.Channel(channel)
+	r.SubmittedAt, r.UpdatedAt = fromMicros(submitted), fromMicros(updated)
+	r.ResponseDue, r.ResolutionDue, r.ClosedAt = fromMicros(respDue), fromMicros(resDue), fromMicros(closed)
+	if attrs != "" && attrs != "{}" {
+		if err := json.Unmarshal([]byte(attrs), &r.Attributes); err != nil {
+			return nil, fmt.Errorf("decode attributes of request %d: %w", r.ID, err)
+		}
+	}
+	return &r, nil
+}
+
+// NextRequestNumber allocates the next number of a jurisdiction's year,
+// formatted "2026-000123". Numbers are gap-free within committed
+// transactions because the counter row is updated in the caller's transaction.
+func (tx *Tx) NextRequestNumber(ctx context.Context, jurisdictionID int64, year int) (string, error) {
+	var n int64
+	err := tx.queryRow(ctx, `INSERT INTO request_counters (jurisdiction_id, year, last) VALUES ($1, $2, 1)
+		ON CONFLICT (jurisdiction_id, year) DO UPDATE SET last = request_counters.last + 1
+		RETURNING last`, jurisdictionID, year).Scan(&n)
+	if err != nil {
+		return "", fmt.Errorf("store: next request number: %w", err)
+	}
+	return fmt.Sprintf("%d-%06d", year, n), nil
+}
+
+// InsertRequest inserts r (its Number and Token must be set) and sets its ID.
+// cell is the geo grid cell of the location, used by nearby lookups.
+func (tx *Tx) InsertRequest(ctx context.Context, r *rathaus.Request, cell int64) error {
+	attrs, err := encodeAttrs(r.Attributes)
+	if err != nil {
+		return err
+	}
+	id, err := tx.insertID(ctx, `INSERT INTO requests (jurisdiction_id, number, token, service_id, service_code, state, priority,
+		has_location, lat, lon, cell, address, description, attributes, channel, reporter_email, reporter_first, reporter_last,
+		reporter_phone, device_id, account_id, media_url, department_id, assignee_id, duplicate_of, public, submitted_at,
+		updated_at, response_due, resolution_due, closed_at, resolution, status_notes)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23,
+		$24, $25, $26, $27, $28, $29, $30, $31, $32, $33) RETURNING id`,
+		r.JurisdictionID, r.Number, r.Token, r.ServiceID, r.ServiceCode, string(r.State), r.Priority, r.HasLocation, r.Lat, r.Lon,
+		cell, r.Address, r.Description, attrs, string(r.Channel), r.Reporter.Email, r.Reporter.FirstName, r.Reporter.LastName,
+		r.Reporter.Phone, r.DeviceID, r.AccountID, r.MediaURL, r.DepartmentID, r.AssigneeID, r.DuplicateOf, r.Public,
+		micros(r.SubmittedAt), micros(r.UpdatedAt), micros(r.ResponseDue), micros(r.ResolutionDue), micros(r.ClosedAt),
+		r.Resolution, r.StatusNotes)
+	if err != nil {
+		return fmt.Errorf("store: insert request %s: %w", r.Number, err)
+	}
+	r.ID = id
+	return nil
+}
+
+func encodeAttrs(a map[string]string) (string, error) {
+	if len(a) == 0 {
+		return "{}", nil
+	}
+	b, err := json.Marshal(a)
+	if err != nil {
+		return "", fmt.Errorf("store: encode request attributes: %w", err)
+	}
+	return string(b), nil
+}
+
+// UpdateRequest saves the mutable workflow fields of r.
+func (tx *Tx) UpdateRequest(ctx context.Context, r *rathaus.Request) error {
+	res, err := tx.exec(ctx, `UPDATE requests SET state = $1, priority = $2, department_id = $3, assignee_id = $4,
+		duplicate_of = $5, public = $6, updated_at = $7, response_due = $8, resolution_due = $9, closed_at = $10,
+		resolution = $11, status_notes = $12, description = $13
+		WHERE id = $14 AND jurisdiction_id = $15`,
+		string(r.State), r.Priority, r.DepartmentID, r.AssigneeID, r.DuplicateOf, r.Public, micros(r.UpdatedAt),
+		micros(r.ResponseDue), micros(r.ResolutionDue), micros(r.ClosedAt), r.Resolution, r.StatusNotes, r.Description,
+		r.ID, r.JurisdictionID)
+	if err != nil {
+		return fmt.Errorf("store: update request %d: %w", r.ID, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return rathaus.NotFoundf("request %d not found", r.ID)
+	}
+	return nil
+}
+
+// Request returns a request by ID within a jurisdiction.
+func (tx *Tx) Request(ctx context.Context, jurisdictionID, id int64) (*rathaus.Request, error) {
+	r, err := scanRequest(tx.queryRow(ctx, `SELECT `+requestCols+` FROM requests WHERE jurisdiction_id = $1 AND id = $2`, jurisdictionID, id))
+	if err != nil {
+		return nil, notFound(err, "request %d", id)
+	}
+	return r, nil
+}
+
+// RequestForUpdate is Request, locking the row on PostgreSQL so that two
+// staff actions on one request serialise. (SQLite has one writer anyway.)
+func (tx *Tx) RequestForUpdate(ctx context.Context, jurisdictionID, id int64) (*rathaus.Request, error) {
+	q := `SELECT ` + requestCols + ` FROM requests WHERE jurisdiction_id = $1 AND id = $2`
+	if tx.dialect == Postgres {
+		q += ` FOR UPDATE`
+	}
+	r, err := scanRequest(tx.queryRow(ctx, q, jurisdictionID, id))
+	if err != nil {
+		return nil, notFound(err, "request %d", id)
+	}
+	return r, nil
+}
+
+// RequestByToken returns a request by its Open311 token / status-link secret.
+func (tx *Tx) RequestByToken(ctx context.Context, jurisdictionID int64, token string) (*rathaus.Request, error) {
+	r, err := scanRequest(tx.queryRow(ctx, `SELECT `+requestCols+` FROM requests WHERE jurisdiction_id = $1 AND token = $2`, jurisdictionID, token))
+	if err != nil {
+		return nil, notFound(err, "token")
+	}
+	return r, nil
+}
+
+// RequestFilter selects requests for lists and Open311 queries. Zero fields
+// do not filter.
+type RequestFilter struct {
+	JurisdictionID int64
+	IDs            []int64
+	ServiceCodes   []string
+	States         []rathaus.State
+	SubmittedFrom  time.Time // inclusive
+	SubmittedTo    time.Time // exclusive
+	DepartmentID   int64
+	// Area: a bounding box, optionally narrowed to grid cells (radius
+	// queries). HasBox false means no spatial filter.
+	HasBox                         bool
+	MinLat, MinLon, MaxLat, MaxLon float64
+	Cells                          []int64
+	PublicOnly                     bool // leave out merged duplicates and hidden requests
+	Limit, Offset                  int
+}
+
+// Requests lists requests, newest first.
+func (tx *Tx) Requests(ctx context.Context, f RequestFilter) ([]*rathaus.Request, error) {
+	var where []string
+	var args []any
+	arg := func(v any) string {
+		args = append(args, v)
+		return fmt.Sprintf("$%d", len(args))
+	}
+	where = append(where, "jurisdiction_id = "+arg(f.JurisdictionID))
+	if len(f.IDs) > 0 {
+		where = append(where, "id IN ("+listArgs(arg, f.IDs)+")")
+	}
+	if len(f.ServiceCodes) > 0 {
+		where = append(where, "service_code IN ("+listArgs(arg, f.ServiceCodes)+")")
+	}
+	if len(f.States) > 0 {
+		states := make([]string, len(f.States))
+		for i, s := range f.States {
+			states[i] = string(s)
+		}
+		where = append(where, "state IN ("+listArgs(arg, states)+")")
+	}
+	if !f.SubmittedFrom.IsZero() {
+		where = append(where, "submitted_at >= "+arg(micros(f.SubmittedFrom)))
+	}
+	if !f.SubmittedTo.IsZero() {
+		where = append(where, "submitted_at < "+arg(micros(f.SubmittedTo)))
+	}
+	if f.DepartmentID != 0 {
+		where = append(where, "department_id = "+arg(f.DepartmentID))
+	}
+	if f.HasBox {
+		where = append(where, "has_location = TRUE", "lat BETWEEN "+arg(f.MinLat)+" AND "+arg(f.MaxLat),
+			"lon BETWEEN "+arg(f.MinLon)+" AND "+arg(f.MaxLon))
+		if len(f.Cells) > 0 {
+			where = append(where, "cell IN ("+listArgs(arg, f.Cells)+")")
+		}
+	}
+	if f.PublicOnly {
+		where = append(where, "duplicate_of = 0", "erased_at = 0")
+	}
+	limit := f.Limit
+	if limit <= 0 || limit > 10000 {
+		limit = 1000
+	}
+	q := `SELECT ` + requestCols + ` FROM requests WHERE ` + strings.Join(where, " AND ") +
+		` ORDER BY submitted_at DESC, id DESC LIMIT ` + arg(limit) + ` OFFSET ` + arg(max(f.Offset, 0))
+	rows, err := tx.query(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: list requests: %w", err)
+	}
+	defer rows.Close()
+	var out []*rathaus.Request
+	for rows.Next() {
+		r, err := scanRequest(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: list requests: %w", err)
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+func listArgs[T any](arg func(any) string, vs []T) string {
+	parts := make([]string, len(vs))
+	for i, v := range vs {
+		parts[i] = arg(v)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// AppendEvent adds e to a request's history and sets its ID.
+func (tx *Tx) AppendEvent(ctx context.Context, e *rathaus.Event) error {
+	id, err := tx.insertID(ctx, `INSERT INTO events (jurisdiction_id, request_id, type, at, actor_id, public, from_state, to_state, department_id, body)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
+		e.JurisdictionID, e.RequestID, string(e.Type), micros(e.At), e.ActorID, e.Public, string(e.FromState), string(e.ToState),
+		e.DepartmentID, e.Body)
+	if err != nil {
+		return fmt.Errorf("store: append %s event to request %d: %w", e.Type, e.RequestID, err)
+	}
+	e.ID = id
+	return nil
+}
+
+const eventCols = `id, jurisdiction_id, request_id, type, at, actor_id, public, from_state, to_state, department_id, body`
+
+func scanEvent(row interface{ Scan(...any) error }) (*rathaus.Event, error) {
+	var e rathaus.Event
+	var typ, from, to string
+	var at int64
+	if err := row.Scan(&e.ID, &e.JurisdictionID, &e.RequestID, &typ, &at, &e.ActorID, &e.Public, &from, &to, &e.DepartmentID, &e.Body); err != nil {
+		return nil, err
+	}
+	e.Type, e.FromState, e.ToState, e.At = rathaus.EventType(typ), rathaus.State(from), rathaus.State(to), fromMicros(at)
+	return &e, nil
+}
+
+// Events returns the history of the given requests in order.
+func (tx *Tx) Events(ctx context.Context, requestIDs ...int64) ([]*rathaus.Event, error) {
+	if len(requestIDs) == 0 {
+		return nil, nil
+	}
+	var args []any
+	arg := func(v any) string {
+		args = append(args, v)
+		return fmt.Sprintf("$%d", len(args))
+	}
+	rows, err := tx.query(ctx, `SELECT `+eventCols+` FROM events WHERE request_id IN (`+listArgs(arg, requestIDs)+`) ORDER BY request_id, id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: list events: %w", err)
+	}
+	defer rows.Close()
+	var out []*rathaus.Event
+	for rows.Next() {
+		e, err := scanEvent(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: list events: %w", err)
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// PublicEventsBetween returns public events of a jurisdiction in [from, to),
+// oldest first, for the servicerequestupdates feed.
+func (tx *Tx) PublicEventsBetween(ctx context.Context, jurisdictionID int64, from, to time.Time, limit int) ([]*rathaus.Event, error) {
+	rows, err := tx.query(ctx, `SELECT `+eventCols+` FROM events WHERE jurisdiction_id = $1 AND at >= $2 AND at < $3 AND public = TRUE
+		ORDER BY at, id LIMIT $4`, jurisdictionID, micros(from), micros(to), limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: list public events: %w", err)
+	}
+	defer rows.Close()
+	var out []*rathaus.Event
+	for rows.Next() {
+		e, err := scanEvent(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: list public events: %w", err)
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// AddMedia stores a photo reference and sets its ID.
+func (tx *Tx) AddMedia(ctx context.Context, jurisdictionID int64, m *rathaus.Media) error {
+	id, err := tx.insertID(ctx, `INSERT INTO media (jurisdiction_id, request_id, blob_key, content_type, width, height, public, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+		jurisdictionID, m.RequestID, m.BlobKey, m.ContentType, m.Width, m.Height, m.Public, micros(m.CreatedAt))
+	if err != nil {
+		return fmt.Errorf("store: add media to request %d: %w", m.RequestID, err)
+	}
+	m.ID = id
+	return nil
+}
+
+// Media returns the photos of the given requests, in upload order.
+func (tx *Tx) Media(ctx context.Context, requestIDs ...int64) ([]*rathaus.Media, error) {
+	if len(requestIDs) == 0 {
+		return nil, nil
+	}
+	var args []any
+	arg := func(v any) string {
+		args = append(args, v)
+		return fmt.Sprintf("$%d", len(args))
+	}
+	rows, err := tx.query(ctx, `SELECT id, request_id, blob_key, content_type, width, height, public, created_at
+		FROM media WHERE request_id IN (`+listArgs(arg, requestIDs)+`) ORDER BY request_id, id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: list media: %w", err)
+	}
+	defer rows.Close()
+	var out []*rathaus.Media
+	for rows.Next() {
+		var m rathaus.Media
+		var created int64
+		if err := rows.Scan(&m.ID, &m.RequestID, &m.BlobKey, &m.ContentType, &m.Width, &m.Height, &m.Public, &created); err != nil {
+			return nil, fmt.Errorf("store: list media: %w", err)
+		}
+		m.CreatedAt = fromMicros(created)
+		out = append(out, &m)
+	}
+	return out, rows.Err()
+}
+
+// MediaByID returns one photo of a jurisdiction.
+func (tx *Tx) MediaByID(ctx context.Context, jurisdictionID, id int64) (*rathaus.Media, error) {
+	var m rathaus.Media
+	var created int64
+	err := tx.queryRow(ctx, `SELECT id, request_id, blob_key, content_type, width, height, public, created_at
+		FROM media WHERE jurisdiction_id = $1 AND id = $2`, jurisdictionID, id).
+		Scan(&m.ID, &m.RequestID, &m.BlobKey, &m.ContentType, &m.Width, &m.Height, &m.Public, &created)
+	if err != nil {
+		return nil, notFound(err, "media %d", id)
+	}
+	m.CreatedAt = fromMicros(created)
+	return &m, nil
+}

@@ -1,0 +1,214 @@
+// Package store holds every SQL statement of rathaus, for SQLite and
+// PostgreSQL. Callers state their intent with ReadTx or WriteTx; on SQLite
+// all writes go through a pool of one connection, so SQLite never answers
+// "database is locked", while reads use a separate pool.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/rathaus/rathaus"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	_ "modernc.org/sqlite"             // registers the "sqlite" driver
+)
+
+// Dialect is the SQL flavour of the open database.
+type Dialect string
+
+const (
+	SQLite   Dialect = "sqlite"
+	Postgres Dialect = "postgres"
+)
+
+// DB is an open rathaus database.
+type DB struct {
+	dialect Dialect
+	write   *sql.DB // SQLite: one connection; PostgreSQL: the same pool as read
+	read    *sql.DB
+	log     *slog.Logger
+}
+
+// Open connects to dsn: "sqlite:PATH" (or a path ending in .db) or a
+// postgres:// / postgresql:// URL. It does not migrate; call Migrate.
+func Open(ctx context.Context, dsn string, log *slog.Logger) (*DB, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	switch {
+	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
+		return openPostgres(ctx, dsn, log)
+	case strings.HasPrefix(dsn, "sqlite:"):
+		return openSQLite(ctx, strings.TrimPrefix(dsn, "sqlite:"), log)
+	}
+	return nil, fmt.Errorf("store: unsupported database %q: use sqlite:PATH or a postgres:// URL", dsn)
+}
+
+func openSQLite(ctx context.Context, path string, log *slog.Logger) (*DB, error) {
+	if path == "" {
+		return nil, errors.New("store: sqlite path is empty")
+	}
+	// busy_timeout comes first so that the journal_mode change itself waits
+	// for other processes instead of failing.
+	pragmas := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(ON)&_txlock=immediate"
+	uri := "file:" + path + "?" + pragmas
+	write, err := sql.Open("sqlite", uri)
+	if err != nil {
+		return nil, fmt.Errorf("store: open sqlite writer: %w", err)
+	}
+	write.SetMaxOpenConns(1)
+	write.SetMaxIdleConns(1)
+	write.SetConnMaxLifetime(0)
+	if err := write.PingContext(ctx); err != nil {
+		write.Close()
+		return nil, fmt.Errorf("store: open sqlite %s: %w", path, err)
+	}
+	read, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)&_pragma=foreign_keys(ON)&_pragma=query_only(ON)")
+	if err != nil {
+		write.Close()
+		return nil, fmt.Errorf("store: open sqlite reader: %w", err)
+	}
+	read.SetMaxOpenConns(8)
+	read.SetMaxIdleConns(8)
+	read.SetConnMaxIdleTime(5 * time.Minute)
+	return &DB{dialect: SQLite, write: write, read: read, log: log}, nil
+}
+
+func openPostgres(ctx context.Context, dsn string, log *slog.Logger) (*DB, error) {
+	pool, err := sql.Open("pgx", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("store: open postgres: %w", err)
+	}
+	pool.SetMaxOpenConns(20)
+	pool.SetMaxIdleConns(20)
+	pool.SetConnMaxIdleTime(5 * time.Minute)
+	if err := pool.PingContext(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("store: connect postgres: %w", err)
+	}
+	return &DB{dialect: Postgres, write: pool, read: pool, log: log}, nil
+}
+
+// Dialect reports the SQL flavour.
+func (db *DB) Dialect() Dialect { return db.dialect }
+
+// Close closes both pools.
+func (db *DB) Close() error {
+	err := db.write.Close()
+	if db.read != db.write {
+		err = errors.Join(err, db.read.Close())
+	}
+	return err
+}
+
+// Ping checks that the database answers (for health checks).
+func (db *DB) Ping(ctx context.Context) error {
+	return db.read.PingContext(ctx)
+}
+
+// Tx is a transaction. Its methods are the store's queries; a Tx must not
+// be used after the function given to ReadTx or WriteTx returns.
+type Tx struct {
+	tx      *sql.Tx
+	dialect Dialect
+}
+
+// Dialect reports the SQL flavour of the transaction.
+func (tx *Tx) Dialect() Dialect { return tx.dialect }
+
+// WriteTx runs fn in a read-write transaction and commits when fn returns
+// nil. On SQLite the transaction begins IMMEDIATE on the single writer
+// connection, so concurrent writers queue instead of failing.
+func (db *DB) WriteTx(ctx context.Context, fn func(*Tx) error) error {
+	return db.runTx(ctx, db.write, nil, fn)
+}
+
+// ReadTx runs fn in a read-only transaction.
+func (db *DB) ReadTx(ctx context.Context, fn func(*Tx) error) error {
+	opts := &sql.TxOptions{ReadOnly: true}
+	if db.dialect == SQLite {
+		opts = nil // the reader pool is query_only; modernc rejects ReadOnly options with _txlock
+	}
+	return db.runTx(ctx, db.read, opts, fn)
+}
+
+func (db *DB) runTx(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn func(*Tx) error) (err error) {
+	sqlTx, err := pool.BeginTx(ctx, opts)
+	if err != nil {
+		return fmt.Errorf("store: begin: %w", err)
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			_ = sqlTx.Rollback()
+			panic(p)
+		}
+		if err != nil {
+			_ = sqlTx.Rollback()
+		}
+	}()
+	if err := fn(&Tx{tx: sqlTx, dialect: db.dialect}); err != nil {
+		return err
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return fmt.Errorf("store: commit: %w", err)
+	}
+	return nil
+}
+
+func (tx *Tx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return tx.tx.ExecContext(ctx, query, args...)
+}
+
+func (tx *Tx) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return tx.tx.QueryContext(ctx, query, args...)
+}
+
+func (tx *Tx) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	return tx.tx.QueryRowContext(ctx, query, args...)
+}
+
+// insertID runs an INSERT ... RETURNING id.
+func (tx *Tx) insertID(ctx context.Context, query string, args ...any) (int64, error) {
+	var id int64
+	err := tx.queryRow(ctx, query, args...).Scan(&id)
+	return id, err
+}
+
+// Times are stored as Unix microseconds in BIGINT columns: identical on
+// both dialects, compact, and indexable without time-zone surprises.
+func micros(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMicro()
+}
+
+func fromMicros(us int64) time.Time {
+	if us == 0 {
+		return time.Time{}
+	}
+	return time.UnixMicro(us).UTC()
+}
+
+// notFound turns sql.ErrNoRows into the domain's not-found error.
+func notFound(err error, format string, args ...any) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return rathaus.NotFoundf(format+" not found", args...)
+	}
+	return fmt.Errorf("store: %s: %w", fmt.Sprintf(format, args...), err)
+}
+
+// isUniqueViolation reports a unique-constraint error on either dialect.
+func isUniqueViolation(err error) bool {
+	if err == nil {
+		return false
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "UNIQUE constraint failed") || strings.Contains(msg, "SQLSTATE 23505")
+}
