@@ -1,0 +1,225 @@
+package sortition
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"strconv"
+	"strings"
+
+	"github.com/rathaus/rathaus"
+	"github.com/rathaus/rathaus/internal/sortition/lp"
+)
+
+// Tolerances of the column generation. Probabilities are reported to 1e-9.
+const (
+	priceEps = 1e-8 // a panel must beat the current dual bound by this much to be added
+	fixEps   = 1e-7 // types whose dual weight exceeds this are fixed at the stage's level
+	fixSlack = 1e-10
+)
+
+// panelSet holds the distinct panels (seat counts per type) found so far.
+type panelSet struct {
+	counts [][]int
+	index  map[string]int
+}
+
+func (s *panelSet) add(c []int) (int, bool) {
+	var b strings.Builder
+	for _, n := range c {
+		b.WriteString(strconv.Itoa(n))
+		b.WriteByte(',')
+	}
+	if i, ok := s.index[b.String()]; ok {
+		return i, false
+	}
+	s.index[b.String()] = len(s.counts)
+	s.counts = append(s.counts, c)
+	return len(s.counts) - 1, true
+}
+
+// typeCounts turns seated people into seat counts per type.
+func (in *Instance) typeCounts(people []int) []int {
+	c := make([]int, len(in.Types))
+	for _, i := range people {
+		c[in.typeOf[i]]++
+	}
+	return c
+}
+
+// leximin computes the LEXIMIN distribution by column generation (the
+// paper's algorithm, on types). Each stage maximises the lowest
+// probability z among the types not yet fixed, subject to the fixed ones
+// keeping theirs; the master LP over the panels found so far is solved in
+// primal form, its row prices are the dual weights, and the pricing
+// integer program finds the panel that most violates the dual. When none
+// does, every unfixed type with a positive price is tight in every
+// optimal solution and is fixed at z.
+func leximin(ctx context.Context, in *Instance, rng *rand.Rand) ([]Panel, error) {
+	T := len(in.Types)
+	rhs := make([]float64, T+1)
+	rhs[T] = 1
+	prog := lp.New(T+1, rhs)
+	rows := make([]int, T)
+	ones := make([]float64, T)
+	for t := range rows {
+		rows[t] = t
+		ones[t] = -1
+	}
+	zcol := prog.AddColumn(-1, 0, 1, rows, ones)
+	for t := 0; t < T; t++ {
+		prog.AddColumn(0, 0, math.Inf(1), []int{t}, []float64{-1})
+	}
+	set := &panelSet{index: map[string]int{}}
+	var pcol []int
+	addPanel := func(c []int) bool {
+		_, isNew := set.add(c)
+		if !isNew {
+			return false
+		}
+		idx := make([]int, 0, len(c)+1)
+		val := make([]float64, 0, len(c)+1)
+		for t, n := range c {
+			if n > 0 {
+				idx = append(idx, t)
+				val = append(val, float64(n)/float64(len(in.Types[t].Members)))
+			}
+		}
+		idx = append(idx, T)
+		val = append(val, 1)
+		pcol = append(pcol, prog.AddColumn(0, 0, math.Inf(1), idx, val))
+		return true
+	}
+
+	pr := newPricer(in)
+	// Start from a few LEGACY panels and one panel that favours rare types.
+	leg := newLegacy(in)
+	for range 20 {
+		if people, ok := leg.drawPanel(rng); ok {
+			addPanel(in.typeCounts(people))
+		}
+	}
+	w := make([]float64, T)
+	for t := range w {
+		w[t] = 1 / float64(len(in.Types[t].Members))
+	}
+	first, _, ok, err := pr.best(ctx, w, math.Inf(-1))
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, rathaus.Invalidf("quotas", "Die Quoten sind einzeln erfüllbar, aber kein Gremium mit %d Sitzen erfüllt alle gleichzeitig", in.Seats)
+	}
+	addPanel(first)
+
+	fixed := make([]bool, T)
+	nFixed := 0
+	for nFixed < T {
+		var y []float64
+		for {
+			st, err := prog.Solve(ctx)
+			if err != nil {
+				return nil, fmt.Errorf("sortition: leximin master: %w", err)
+			}
+			if st != lp.Optimal {
+				return nil, fmt.Errorf("sortition: leximin master is %v with %d types fixed", st, nFixed)
+			}
+			y = prog.Duals()
+			for t := range w {
+				w[t] = y[t] / float64(len(in.Types[t].Members))
+			}
+			c, _, ok, err := pr.best(ctx, w, -y[T]+priceEps)
+			if err != nil {
+				return nil, fmt.Errorf("sortition: leximin pricing: %w", err)
+			}
+			if !ok || !addPanel(c) {
+				break
+			}
+		}
+		z := prog.Value(zcol)
+		var fix []int
+		switch {
+		case z >= 1-1e-9:
+			for t := range fixed {
+				if !fixed[t] {
+					fix = append(fix, t)
+				}
+			}
+		case z <= 1e-9:
+			// Someone sits on no panel found so far. Types that no panel can
+			// seat keep probability 0; for the others add a panel that seats
+			// them, which lifts z above 0 in the next round.
+			added := false
+			for t := range fixed {
+				if fixed[t] {
+					continue
+				}
+				clear(w)
+				w[t] = 1
+				c, _, ok, err := pr.best(ctx, w, 0.5)
+				if err != nil {
+					return nil, fmt.Errorf("sortition: leximin reachability: %w", err)
+				}
+				if !ok {
+					fix = append(fix, t)
+				} else if addPanel(c) {
+					added = true
+				}
+			}
+			if len(fix) == 0 && added {
+				continue
+			}
+			z = 0
+		default:
+			best := -1
+			for t := range fixed {
+				if fixed[t] {
+					continue
+				}
+				if y[t] > fixEps {
+					fix = append(fix, t)
+				}
+				if best < 0 || y[t] > y[best] {
+					best = t
+				}
+			}
+			if len(fix) == 0 {
+				fix = append(fix, best)
+			}
+		}
+		if len(fix) == 0 {
+			return nil, fmt.Errorf("sortition: leximin made no progress at z=%v", z)
+		}
+		for _, t := range fix {
+			fixed[t] = true
+			nFixed++
+			prog.SetRHS(t, math.Max(z-fixSlack, 0))
+		}
+		rows = rows[:0]
+		ones = ones[:0]
+		for t := range fixed {
+			if !fixed[t] {
+				rows = append(rows, t)
+				ones = append(ones, -1)
+			}
+		}
+		prog.SetColumn(zcol, rows, ones)
+	}
+
+	var panels []Panel
+	total := 0.0
+	for k, j := range pcol {
+		if v := prog.Value(j); v > 1e-10 {
+			panels = append(panels, Panel{Counts: set.counts[k], Probability: v})
+			total += v
+		}
+	}
+	if len(panels) == 0 {
+		return nil, fmt.Errorf("sortition: leximin found an empty distribution")
+	}
+	for k := range panels {
+		panels[k].Probability /= total
+	}
+	return panels, nil
+}

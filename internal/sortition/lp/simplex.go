@@ -1,0 +1,572 @@
+// Package lp is a small dense revised simplex solver for the linear
+// programs of the sortition package: minimise c·x subject to A·x = b and
+// lo ≤ x ≤ hi, with columns that can be appended between solves (column
+// generation) and bounds that can be changed between solves (branch and
+// bound). The basis inverse is kept as a dense matrix, which is the right
+// trade for the few hundred to low thousands of rows that sortition
+// instances have after people are collapsed into profile types; it is not
+// meant as a general-purpose solver.
+package lp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+)
+
+// Status is the outcome of Solve.
+type Status int
+
+const (
+	Optimal Status = iota
+	Infeasible
+	Unbounded
+)
+
+func (s Status) String() string {
+	switch s {
+	case Optimal:
+		return "optimal"
+	case Infeasible:
+		return "infeasible"
+	case Unbounded:
+		return "unbounded"
+	}
+	return fmt.Sprintf("Status(%d)", int(s))
+}
+
+// ErrIterations is returned when the simplex method does not finish within
+// its iteration budget, which in practice means numerical trouble.
+var ErrIterations = errors.New("lp: iteration limit reached")
+
+const (
+	tolPrimal = 1e-9
+	tolDual   = 1e-9
+	tolPivot  = 1e-9
+)
+
+type column struct {
+	idx    []int
+	val    []float64
+	c      float64
+	lo, hi float64
+	art    bool
+}
+
+// LP is one linear program in equality form. The zero value is not usable;
+// call New.
+type LP struct {
+	m    int
+	b    []float64
+	cols []column
+	x    []float64
+
+	basis   []int // column index of the basic variable in each position
+	pos     []int // position in basis per column, -1 if nonbasic
+	binv    []float64
+	art     []int // artificial column per row, -1 until first needed
+	valid   bool  // basis and binv describe the current problem
+	dirty   bool  // bounds, right-hand side or coefficients changed since last solve
+	phase   int
+	pivots  int
+	objSign float64
+
+	// MaxIter bounds the pivots of one Solve call; 0 means 50·(rows+columns)+10000.
+	MaxIter int
+}
+
+// New returns a program with m equality rows and right-hand side b.
+func New(m int, b []float64) *LP {
+	p := &LP{m: m, b: append([]float64(nil), b...), art: make([]int, m)}
+	for i := range p.art {
+		p.art[i] = -1
+	}
+	return p
+}
+
+// Rows returns the number of rows.
+func (p *LP) Rows() int { return p.m }
+
+// Cols returns the number of columns added so far (artificial columns
+// created by the solver are not counted).
+func (p *LP) Cols() int {
+	n := 0
+	for _, c := range p.cols {
+		if !c.art {
+			n++
+		}
+	}
+	return n
+}
+
+// AddColumn appends a column with objective coefficient c, bounds [lo, hi]
+// (lo must be finite; hi may be +Inf) and the nonzero entries val at rows
+// idx. It returns the column's index. The current basis stays valid, so a
+// following Solve continues from where the last one stopped.
+func (p *LP) AddColumn(c, lo, hi float64, idx []int, val []float64) int {
+	j := len(p.cols)
+	p.cols = append(p.cols, column{idx: append([]int(nil), idx...), val: append([]float64(nil), val...), c: c, lo: lo, hi: hi})
+	p.x = append(p.x, lo)
+	p.pos = append(p.pos, -1)
+	if lo != 0 {
+		p.dirty = true
+	}
+	return j
+}
+
+// SetColumn replaces the nonzero entries of column j.
+func (p *LP) SetColumn(j int, idx []int, val []float64) {
+	p.cols[j].idx = append(p.cols[j].idx[:0], idx...)
+	p.cols[j].val = append(p.cols[j].val[:0], val...)
+	p.dirty = true
+}
+
+// SetRHS sets the right-hand side of row i.
+func (p *LP) SetRHS(i int, v float64) {
+	if p.b[i] != v {
+		p.b[i] = v
+		p.dirty = true
+	}
+}
+
+// SetObjective sets the objective coefficient of column j.
+func (p *LP) SetObjective(j int, c float64) { p.cols[j].c = c }
+
+// SetBounds sets the bounds of column j.
+func (p *LP) SetBounds(j int, lo, hi float64) {
+	if p.cols[j].lo != lo || p.cols[j].hi != hi {
+		p.cols[j].lo, p.cols[j].hi = lo, hi
+		p.dirty = true
+	}
+}
+
+// Bounds returns the bounds of column j.
+func (p *LP) Bounds(j int) (lo, hi float64) { return p.cols[j].lo, p.cols[j].hi }
+
+// Value returns the value of column j in the last solution.
+func (p *LP) Value(j int) float64 { return p.x[j] }
+
+// Objective returns c·x for the last solution.
+func (p *LP) Objective() float64 {
+	s := 0.0
+	for j, c := range p.cols {
+		if !c.art {
+			s += c.c * p.x[j]
+		}
+	}
+	return s
+}
+
+// Duals returns the row prices y = c_B·B⁻¹ of the last optimal basis, so
+// that the reduced cost of a column a with cost c is c − y·a.
+func (p *LP) Duals() []float64 {
+	y := make([]float64, p.m)
+	p.duals(y)
+	return y
+}
+
+func (p *LP) cost(j int) float64 {
+	if p.phase == 1 {
+		if p.cols[j].art {
+			return 1
+		}
+		return 0
+	}
+	if p.cols[j].art {
+		return 0
+	}
+	return p.cols[j].c
+}
+
+func (p *LP) duals(y []float64) {
+	clear(y)
+	m := p.m
+	for r, j := range p.basis {
+		c := p.cost(j)
+		if c == 0 {
+			continue
+		}
+		row := p.binv[r*m : r*m+m]
+		for i, v := range row {
+			y[i] += c * v
+		}
+	}
+}
+
+// Solve optimises the program, starting from the previous basis when it is
+// still primal feasible.
+func (p *LP) Solve(ctx context.Context) (Status, error) {
+	if p.valid && p.dirty {
+		p.clampNonbasic()
+		if p.invert() && p.computeXB() && p.primalFeasible() {
+			p.dirty = false
+		} else {
+			p.valid = false
+		}
+	}
+	if !p.valid {
+		st, err := p.phase1(ctx)
+		if err != nil || st != Optimal {
+			return st, err
+		}
+	}
+	p.dirty = false
+	p.phase = 2
+	return p.iterate(ctx)
+}
+
+func (p *LP) clampNonbasic() {
+	for j := range p.cols {
+		if p.pos[j] >= 0 {
+			continue
+		}
+		c := p.cols[j]
+		switch {
+		case p.x[j] > c.hi:
+			p.x[j] = c.hi
+		case p.x[j] != c.hi:
+			p.x[j] = c.lo
+		}
+	}
+}
+
+func (p *LP) primalFeasible() bool {
+	for _, j := range p.basis {
+		c := p.cols[j]
+		if p.x[j] < c.lo-tolPrimal || p.x[j] > c.hi+tolPrimal {
+			return false
+		}
+	}
+	return true
+}
+
+// phase1 finds a feasible basis from an all-artificial start.
+func (p *LP) phase1(ctx context.Context) (Status, error) {
+	m := p.m
+	r := append([]float64(nil), p.b...)
+	for j := range p.cols {
+		c := &p.cols[j]
+		p.pos[j] = -1
+		if c.art {
+			p.x[j] = 0
+			continue
+		}
+		if math.IsInf(c.lo, -1) {
+			p.x[j] = 0
+			if c.hi < 0 {
+				p.x[j] = c.hi
+			}
+		} else {
+			p.x[j] = c.lo
+		}
+		if p.x[j] != 0 {
+			for k, i := range c.idx {
+				r[i] -= c.val[k] * p.x[j]
+			}
+		}
+	}
+	p.basis = make([]int, m)
+	p.binv = make([]float64, m*m)
+	for i := 0; i < m; i++ {
+		s := 1.0
+		if r[i] < 0 {
+			s = -1
+		}
+		if p.art[i] < 0 {
+			p.art[i] = len(p.cols)
+			p.cols = append(p.cols, column{art: true})
+			p.x = append(p.x, 0)
+			p.pos = append(p.pos, -1)
+		}
+		a := p.art[i]
+		p.cols[a].idx = []int{i}
+		p.cols[a].val = []float64{s}
+		p.cols[a].lo, p.cols[a].hi = 0, math.Inf(1)
+		p.x[a] = math.Abs(r[i])
+		p.basis[i] = a
+		p.pos[a] = i
+		p.binv[i*m+i] = s
+	}
+	p.valid = true
+	p.pivots = 0
+	p.phase = 1
+	st, err := p.iterate(ctx)
+	if err != nil {
+		return st, err
+	}
+	infeas := 0.0
+	scale := 1.0
+	for i, a := range p.art {
+		infeas += p.x[a]
+		scale = math.Max(scale, math.Abs(p.b[i]))
+	}
+	if st != Optimal || infeas > 1e-7*scale {
+		p.valid = false
+		return Infeasible, nil
+	}
+	for _, a := range p.art {
+		p.cols[a].hi = 0
+		if p.pos[a] < 0 {
+			p.x[a] = 0
+		}
+	}
+	return Optimal, nil
+}
+
+// invert rebuilds the dense basis inverse by Gauss-Jordan elimination with
+// partial pivoting. It reports false when the basis is singular.
+func (p *LP) invert() bool {
+	m := p.m
+	a := make([]float64, m*m)
+	for r, j := range p.basis {
+		c := p.cols[j]
+		for k, i := range c.idx {
+			a[i*m+r] = c.val[k]
+		}
+	}
+	inv := make([]float64, m*m)
+	for i := 0; i < m; i++ {
+		inv[i*m+i] = 1
+	}
+	for col := 0; col < m; col++ {
+		best, bi := 0.0, -1
+		for i := col; i < m; i++ {
+			if v := math.Abs(a[i*m+col]); v > best {
+				best, bi = v, i
+			}
+		}
+		if best < 1e-11 {
+			return false
+		}
+		if bi != col {
+			for k := 0; k < m; k++ {
+				a[bi*m+k], a[col*m+k] = a[col*m+k], a[bi*m+k]
+				inv[bi*m+k], inv[col*m+k] = inv[col*m+k], inv[bi*m+k]
+			}
+		}
+		piv := 1 / a[col*m+col]
+		ar, ir := a[col*m:col*m+m], inv[col*m:col*m+m]
+		for k := range ar {
+			ar[k] *= piv
+			ir[k] *= piv
+		}
+		for i := 0; i < m; i++ {
+			f := a[i*m+col]
+			if i == col || f == 0 {
+				continue
+			}
+			ai, ii := a[i*m:i*m+m], inv[i*m:i*m+m]
+			for k := col; k < m; k++ {
+				ai[k] -= f * ar[k]
+			}
+			for k := range ii {
+				ii[k] -= f * ir[k]
+			}
+		}
+	}
+	p.binv = inv
+	p.pivots = 0
+	return true
+}
+
+// computeXB sets the basic variables from the nonbasic ones. It reports
+// false if a value is not finite.
+func (p *LP) computeXB() bool {
+	m := p.m
+	r := append([]float64(nil), p.b...)
+	for j, c := range p.cols {
+		if p.pos[j] >= 0 || p.x[j] == 0 {
+			continue
+		}
+		for k, i := range c.idx {
+			r[i] -= c.val[k] * p.x[j]
+		}
+	}
+	for pos, j := range p.basis {
+		s := 0.0
+		row := p.binv[pos*m : pos*m+m]
+		for i, v := range row {
+			s += v * r[i]
+		}
+		if math.IsNaN(s) || math.IsInf(s, 0) {
+			return false
+		}
+		p.x[j] = s
+	}
+	return true
+}
+
+func (p *LP) iterate(ctx context.Context) (Status, error) {
+	m := p.m
+	y := make([]float64, m)
+	alpha := make([]float64, m)
+	maxIter := p.MaxIter
+	if maxIter == 0 {
+		maxIter = 50*(m+len(p.cols)) + 10000
+	}
+	refactorEvery := 100
+	if m > 200 {
+		refactorEvery = m / 2
+	}
+	degenerate := 0
+	for iter := 0; ; iter++ {
+		if iter >= maxIter {
+			return Optimal, ErrIterations
+		}
+		if iter%64 == 0 {
+			if err := ctx.Err(); err != nil {
+				return Optimal, err
+			}
+		}
+		if p.pivots >= refactorEvery {
+			if !p.invert() || !p.computeXB() {
+				return Optimal, errors.New("lp: basis became singular")
+			}
+		} else if p.pivots > 0 && p.pivots%32 == 0 {
+			p.computeXB()
+		}
+		p.duals(y)
+		bland := degenerate > 50
+		q, dir, best := -1, 0.0, 0.0
+		for j := range p.cols {
+			if p.pos[j] >= 0 {
+				continue
+			}
+			c := &p.cols[j]
+			if c.lo == c.hi {
+				continue
+			}
+			d := p.cost(j)
+			for k, i := range c.idx {
+				d -= y[i] * c.val[k]
+			}
+			var score, dj float64
+			switch {
+			case d < -tolDual && p.x[j] < c.hi:
+				score, dj = -d, 1
+			case d > tolDual && p.x[j] > c.lo:
+				score, dj = d, -1
+			default:
+				continue
+			}
+			if bland {
+				q, dir = j, dj
+				break
+			}
+			if score > best {
+				q, dir, best = j, dj, score
+			}
+		}
+		if q < 0 {
+			return Optimal, nil
+		}
+		cq := &p.cols[q]
+		clear(alpha)
+		for k, i := range cq.idx {
+			v := cq.val[k]
+			for r := 0; r < m; r++ {
+				alpha[r] += p.binv[r*m+i] * v
+			}
+		}
+		// Basic variables move by −dir·θ·alpha. Harris two-pass ratio test.
+		thetaMax := math.Inf(1)
+		for r := 0; r < m; r++ {
+			a := dir * alpha[r]
+			jb := p.basis[r]
+			cb := &p.cols[jb]
+			if a > tolPivot {
+				if !math.IsInf(cb.lo, -1) {
+					thetaMax = math.Min(thetaMax, (p.x[jb]-cb.lo+tolPrimal)/a)
+				}
+			} else if a < -tolPivot {
+				if !math.IsInf(cb.hi, 1) {
+					thetaMax = math.Min(thetaMax, (cb.hi-p.x[jb]+tolPrimal)/-a)
+				}
+			}
+		}
+		flip := cq.hi - cq.lo
+		leave, theta := -1, 0.0
+		if thetaMax < flip {
+			bestA := 0.0
+			for r := 0; r < m; r++ {
+				a := dir * alpha[r]
+				jb := p.basis[r]
+				cb := &p.cols[jb]
+				var t float64
+				switch {
+				case a > tolPivot && !math.IsInf(cb.lo, -1):
+					t = (p.x[jb] - cb.lo) / a
+				case a < -tolPivot && !math.IsInf(cb.hi, 1):
+					t = (cb.hi - p.x[jb]) / -a
+				default:
+					continue
+				}
+				if t <= thetaMax {
+					if bland {
+						if leave < 0 || t < theta-1e-12 || (math.Abs(t-theta) <= 1e-12 && jb < p.basis[leave]) {
+							leave, theta = r, t
+						}
+					} else if math.Abs(a) > bestA {
+						leave, theta, bestA = r, t, math.Abs(a)
+					}
+				}
+			}
+			if theta < 0 {
+				theta = 0
+			}
+		} else {
+			if math.IsInf(flip, 1) {
+				return Unbounded, nil
+			}
+			theta = flip
+		}
+		if theta <= 1e-12 {
+			degenerate++
+		} else {
+			degenerate = 0
+		}
+		for r := 0; r < m; r++ {
+			if alpha[r] != 0 {
+				p.x[p.basis[r]] -= dir * theta * alpha[r]
+			}
+		}
+		p.x[q] += dir * theta
+		if leave < 0 {
+			p.x[q] = cq.hi
+			if dir < 0 {
+				p.x[q] = cq.lo
+			}
+			continue
+		}
+		jl := p.basis[leave]
+		cl := &p.cols[jl]
+		if dir*alpha[leave] > 0 {
+			p.x[jl] = cl.lo
+		} else {
+			p.x[jl] = cl.hi
+		}
+		p.pos[jl] = -1
+		p.basis[leave] = q
+		p.pos[q] = leave
+		// Update the inverse: pivot on alpha[leave].
+		prow := p.binv[leave*m : leave*m+m]
+		inv := 1 / alpha[leave]
+		for k := range prow {
+			prow[k] *= inv
+		}
+		for r := 0; r < m; r++ {
+			f := alpha[r]
+			if r == leave || f == 0 {
+				continue
+			}
+			row := p.binv[r*m : r*m+m]
+			for k, v := range prow {
+				if v != 0 {
+					row[k] -= f * v
+				}
+			}
+		}
+		p.pivots++
+	}
+}

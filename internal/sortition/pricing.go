@@ -1,0 +1,129 @@
+package sortition
+
+import (
+	"context"
+	"errors"
+	"math"
+
+	"github.com/rathaus/rathaus/internal/sortition/lp"
+)
+
+// pricer finds the quota-satisfying panel that maximises Σ w_t·x_t, where
+// x_t is how many people of type t are seated: an integer program over
+// types, solved by depth-first branch and bound on its LP relaxation.
+type pricer struct {
+	in    *Instance
+	prog  *lp.LP
+	xcol  []int
+	nodes int
+	// NodeLimit bounds one search; past it the search is not exact.
+	nodeLimit int
+}
+
+var errNodeLimit = errors.New("sortition: panel search exceeded its node limit")
+
+func newPricer(in *Instance) *pricer {
+	// Rows: one per category value (seated − slack = Min, slack ≤ Max − Min)
+	// and one for the seat count.
+	rowOf := make([][]int, len(in.Categories))
+	var rhs []float64
+	for c, cat := range in.Categories {
+		rowOf[c] = make([]int, len(cat.Values))
+		for v, val := range cat.Values {
+			rowOf[c][v] = len(rhs)
+			rhs = append(rhs, float64(val.Min))
+		}
+	}
+	seatRow := len(rhs)
+	rhs = append(rhs, float64(in.Seats))
+	prog := lp.New(len(rhs), rhs)
+	p := &pricer{in: in, prog: prog, nodeLimit: 200000}
+	idx := make([]int, 0, len(in.Categories)+1)
+	val := make([]float64, 0, len(in.Categories)+1)
+	for _, t := range in.Types {
+		idx, val = idx[:0], val[:0]
+		for c, v := range t.Values {
+			idx = append(idx, rowOf[c][v])
+			val = append(val, 1)
+		}
+		idx = append(idx, seatRow)
+		val = append(val, 1)
+		p.xcol = append(p.xcol, prog.AddColumn(0, 0, float64(len(t.Members)), idx, val))
+	}
+	for c, cat := range in.Categories {
+		for v, value := range cat.Values {
+			prog.AddColumn(0, 0, float64(value.Max-value.Min), []int{rowOf[c][v]}, []float64{-1})
+		}
+	}
+	return p
+}
+
+// best returns the panel maximising Σ w·x among those worth more than
+// floor, or ok == false when there is none (which proves that no panel
+// beats floor).
+func (p *pricer) best(ctx context.Context, w []float64, floor float64) (counts []int, value float64, ok bool, err error) {
+	for t, j := range p.xcol {
+		p.prog.SetObjective(j, -w[t])
+	}
+	p.nodes = 0
+	bestVal := floor
+	var bestCounts []int
+	var search func() error
+	search = func() error {
+		p.nodes++
+		if p.nodes > p.nodeLimit {
+			return errNodeLimit
+		}
+		st, err := p.prog.Solve(ctx)
+		if err != nil {
+			return err
+		}
+		if st != lp.Optimal {
+			return nil
+		}
+		bound := -p.prog.Objective()
+		if bound <= bestVal+1e-9*(1+math.Abs(bestVal)) {
+			return nil
+		}
+		branch, frac := -1, 0.0
+		for t, j := range p.xcol {
+			x := p.prog.Value(j)
+			f := x - math.Floor(x)
+			d := math.Min(f, 1-f)
+			if d > 1e-6 && d > frac {
+				branch, frac = t, d
+			}
+		}
+		if branch < 0 {
+			cnt := make([]int, len(p.xcol))
+			v := 0.0
+			for t, j := range p.xcol {
+				cnt[t] = int(math.Round(p.prog.Value(j)))
+				v += w[t] * float64(cnt[t])
+			}
+			if v > bestVal && p.in.checkPanel(cnt) == nil {
+				bestVal, bestCounts = v, cnt
+			}
+			return nil
+		}
+		j := p.xcol[branch]
+		lo, hi := p.prog.Bounds(j)
+		x := math.Floor(p.prog.Value(j))
+		p.prog.SetBounds(j, x+1, hi)
+		if err := search(); err != nil {
+			p.prog.SetBounds(j, lo, hi)
+			return err
+		}
+		p.prog.SetBounds(j, lo, x)
+		err = search()
+		p.prog.SetBounds(j, lo, hi)
+		return err
+	}
+	if err := search(); err != nil {
+		return nil, 0, false, err
+	}
+	if bestCounts == nil {
+		return nil, 0, false, nil
+	}
+	return bestCounts, bestVal, true, nil
+}
