@@ -572,3 +572,72 @@ func BenchmarkProcess(b *testing.B) {
 		}
 	}
 }
+
+func TestBoxShrink(t *testing.T) {
+	// 5×3 pixels, red channel numbered, shrunk by 2: blocks of 2×2, 1×2
+	// at the right edge, 2×1 at the bottom, 1×1 in the corner.
+	//
+	//	 10  20 |  30  40 |  50
+	//	 60  70 |  80  90 | 100
+	//	--------+---------+----
+	//	110 120 | 130 140 | 150
+	m := image.NewRGBA(image.Rect(0, 0, 5, 3))
+	for i := range 15 {
+		m.SetRGBA(i%5, i/5, color.RGBA{uint8(10 * (i + 1)), 0, 0, 255})
+	}
+	got := boxShrink(m, 2)
+	want := [][]uint8{
+		{40, 60, 75},    // (10+20+60+70)/4, (30+40+80+90)/4, (50+100)/2
+		{115, 135, 150}, // (110+120)/2, (130+140)/2, 150
+	}
+	if b := got.Bounds(); b.Dx() != 3 || b.Dy() != 2 {
+		t.Fatalf("size = %v, want 3×2", b)
+	}
+	for y, row := range want {
+		for x, v := range row {
+			if c := got.RGBAAt(x, y); c.R != v || c.A != 255 {
+				t.Errorf("pixel (%d,%d) = %v, want R=%d A=255", x, y, c, v)
+			}
+		}
+	}
+
+	// Premultiplied averaging: a transparent pixel next to an opaque red
+	// one gives half-transparent red, not dark red.
+	tr := image.NewNRGBA(image.Rect(0, 0, 2, 1))
+	tr.SetNRGBA(0, 0, color.NRGBA{0, 0, 0, 0})
+	tr.SetNRGBA(1, 0, color.NRGBA{255, 0, 0, 255})
+	if c := color.NRGBAModel.Convert(boxShrink(tr, 2).At(0, 0)).(color.NRGBA); c.R < 250 || c.A != 128 {
+		t.Errorf("transparent+red = %v, want NRGBA red at alpha 128", c)
+	}
+}
+
+func TestProcessDoesNotAlias(t *testing.T) {
+	// A one-pixel checkerboard has no detail that survives shrinking by
+	// four: the honest result is flat grey. A scaler that only samples
+	// (nearest neighbour, or bilinear at this factor) returns black or
+	// white stripes instead.
+	m := image.NewGray(image.Rect(0, 0, 1024, 768))
+	for y := range 768 {
+		for x := range 1024 {
+			if (x+y)%2 == 0 {
+				m.Pix[y*m.Stride+x] = 255
+			}
+		}
+	}
+	lim := DefaultLimits()
+	lim.MaxEdge = 256
+	got, err := Process(bytes.NewReader(encodePNG(t, m)), lim)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Width != 256 || got.Height != 192 {
+		t.Fatalf("size = %d×%d, want 256×192", got.Width, got.Height)
+	}
+	out := decodeJPEG(t, got.Data)
+	grey := color.RGBA{128, 128, 128, 255}
+	for _, p := range []image.Point{{0, 0}, {128, 96}, {255, 191}, {17, 133}} {
+		if c := out.At(p.X, p.Y); !near(c, grey, 8) {
+			t.Errorf("pixel %v = %v, want grey 128", p, c)
+		}
+	}
+}
