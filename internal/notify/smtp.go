@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/mail"
-	"net/textproto"
 	"regexp"
 	"strings"
 	"time"
@@ -23,7 +22,7 @@ const (
 	TLSNone     = "none"     // no encryption; only for a relay on localhost or in tests
 )
 
-// DefaultSMTPTimeout bounds one whole Send when SMTPConfig.Timeout is zero.
+// DefaultSMTPTimeout is the connection timeout when SMTPConfig.Timeout is zero.
 const DefaultSMTPTimeout = 30 * time.Second
 
 // SMTPConfig configures an SMTPMailer.
@@ -34,7 +33,7 @@ type SMTPConfig struct {
 	Password string
 	From     string        // "noreply@musterstadt.de" or "Stadt Musterstadt <noreply@musterstadt.de>"
 	TLS      string        // "starttls" (default), "tls" or "none"
-	Timeout  time.Duration // per connection, for every read and write; 0 means DefaultSMTPTimeout
+	Timeout  time.Duration // dialling, and each step of the conversation; 0 means DefaultSMTPTimeout
 }
 
 // SMTPMailer sends mail through an SMTP relay (submission server).
@@ -125,9 +124,10 @@ func NewSMTPMailer(cfg SMTPConfig) (*SMTPMailer, error) {
 	return &SMTPMailer{cfg: cfg, from: from, msgIDDom: domain, opts: opts}, nil
 }
 
-// Send delivers m. The connection uses the configured timeout, shortened to
-// ctx's deadline if that comes first. The error names the recipient only in
-// masked form, and IsPermanent classifies it.
+// Send delivers m. ctx cancels dialling; once connected, the configured
+// timeout, shortened to ctx's deadline if that comes first, bounds the
+// conversation. The error names the recipient only in masked form, and
+// IsPermanent classifies it.
 func (s *SMTPMailer) Send(ctx context.Context, m Message) error {
 	if err := m.Validate(); err != nil {
 		return fmt.Errorf("notify: send mail: %w", err)
@@ -199,10 +199,13 @@ func (e *sendError) Error() string {
 func (e *sendError) Unwrap() error { return e.err }
 
 // IsPermanent reports whether err is a failure that a retry cannot fix:
-// an SMTP 5xx reply (unknown recipient, rejected content, failed
-// authentication) or a message that is invalid in itself. Everything else
-// (4xx replies, network errors, timeouts) is temporary, so the outbox
-// worker retries it.
+// an SMTP 5xx reply within the mail transaction (sender or recipient
+// refused, content rejected) or a message that is invalid in itself.
+// Everything else is temporary, so the outbox worker retries it: 4xx
+// replies, network errors, timeouts, and also 5xx replies while setting
+// up the connection (greeting, EHLO, AUTH). Those concern the relay or
+// this installation's configuration, not the message, and mail should
+// wait for the operator's fix instead of being dropped.
 func IsPermanent(err error) bool {
 	if err == nil {
 		return false
@@ -210,25 +213,10 @@ func IsPermanent(err error) bool {
 	if k := rathaus.KindOf(err); k == rathaus.KindInvalid || k == rathaus.KindTooLarge {
 		return true
 	}
-	if code := replyCode(err); code >= 500 && code <= 599 {
-		return true
-	}
-	return false
-}
-
-// replyCode finds the SMTP reply code in err's chain, or 0.
-func replyCode(err error) int {
 	var se *gomail.SendError
 	if errors.As(err, &se) {
-		if code := se.ErrorCode(); code != 0 {
-			return code
-		}
+		code := se.ErrorCode()
+		return code >= 500 && code <= 599
 	}
-	// Failures before the mail transaction (greeting, EHLO, AUTH) come
-	// from the SMTP conversation as a textproto.Error.
-	var te *textproto.Error
-	if errors.As(err, &te) {
-		return te.Code
-	}
-	return 0
+	return false
 }

@@ -3,6 +3,7 @@ package notify
 import (
 	"context"
 	"errors"
+	"net"
 	"net/mail"
 	"strings"
 	"testing"
@@ -299,5 +300,39 @@ func TestIsPermanentPlainErrors(t *testing.T) {
 	}
 	if IsPermanent(context.DeadlineExceeded) {
 		t.Error("IsPermanent(DeadlineExceeded) = true")
+	}
+}
+
+func TestSMTPMailerRelayRefusingServiceIsTemporary(t *testing.T) {
+	// A relay that refuses the connection with 554 says nothing about the
+	// message; the mail must wait, not be dropped.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	t.Cleanup(func() { ln.Close(); <-done })
+	go func() {
+		defer close(done)
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.Write([]byte("554 5.3.2 no service for you\r\n"))
+			c.Close()
+		}
+	}()
+	addr := ln.Addr().(*net.TCPAddr)
+	mailer, err := NewSMTPMailer(SMTPConfig{Host: "127.0.0.1", Port: addr.Port, From: "noreply@musterstadt.example", TLS: TLSNone, Timeout: 2 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = mailer.Send(context.Background(), validMessage())
+	if err == nil || !strings.Contains(err.Error(), "554") {
+		t.Fatalf("Send = %v, want the 554 greeting", err)
+	}
+	if IsPermanent(err) {
+		t.Errorf("IsPermanent(%v) = true for a connection-level refusal", err)
 	}
 }
