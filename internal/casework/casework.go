@@ -1,0 +1,175 @@
+// Package casework runs the request lifecycle: submit, route, assign,
+// transition, reply, forward, merge, close, reopen. Every change writes its
+// event, its audit entry and its outbox mail in one transaction, so nothing
+// that was acknowledged is lost and no mail is sent for a change that did
+// not commit.
+package casework
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/rathaus/rathaus"
+	"github.com/rathaus/rathaus/internal/calendar"
+	"github.com/rathaus/rathaus/internal/geo"
+	"github.com/rathaus/rathaus/internal/store"
+)
+
+// Cases is the request engine.
+type Cases struct {
+	db      *store.DB
+	now     func() time.Time
+	log     *slog.Logger
+	baseURL string // public URL for status links in mails
+
+	mu    sync.Mutex
+	cache map[int64]*compiled // per jurisdiction: boundary, rules, calendar
+	// kick wakes the outbox worker after a commit that enqueued something.
+	kick func()
+}
+
+// Config holds what Cases needs besides the database.
+type Config struct {
+	BaseURL string       // e.g. "https://maengel.example.de"; used in mails
+	Kick    func()       // called after commits that wrote outbox items; may be nil
+	Log     *slog.Logger // may be nil
+}
+
+// New returns the request engine.
+func New(db *store.DB, now func() time.Time, cfg Config) *Cases {
+	log := cfg.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	kick := cfg.Kick
+	if kick == nil {
+		kick = func() {}
+	}
+	return &Cases{db: db, now: now, log: log, baseURL: cfg.BaseURL, cache: map[int64]*compiled{}, kick: kick}
+}
+
+// DB returns the engine's database (for read-only callers in the web layer).
+func (c *Cases) DB() *store.DB { return c.db }
+
+// compiled is a jurisdiction's routing data, parsed once and cached for a
+// short time so that a burst of submissions does not re-parse polygons;
+// the short TTL lets changes made on another app node take effect.
+type compiled struct {
+	loaded   time.Time
+	boundary geo.Area
+	rules    []compiledRule
+	cal      *calendar.Calendar
+}
+
+type compiledRule struct {
+	serviceCode  string
+	area         geo.Area
+	departmentID int64
+}
+
+const cacheTTL = 10 * time.Second
+
+// Invalidate drops cached routing data of a jurisdiction (after an admin
+// changed rules, the boundary or the Bundesland).
+func (c *Cases) Invalidate(jurisdictionID int64) {
+	c.mu.Lock()
+	delete(c.cache, jurisdictionID)
+	c.mu.Unlock()
+}
+
+func (c *Cases) compiledFor(ctx context.Context, j *rathaus.Jurisdiction) (*compiled, error) {
+	c.mu.Lock()
+	cp := c.cache[j.ID]
+	c.mu.Unlock()
+	if cp != nil && c.now().Sub(cp.loaded) < cacheTTL {
+		return cp, nil
+	}
+	cp = &compiled{loaded: c.now()}
+	var err error
+	if len(j.Boundary) > 0 {
+		if cp.boundary, err = geo.ParseGeoJSON(j.Boundary); err != nil {
+			return nil, fmt.Errorf("casework: boundary of %s: %w", j.Slug, err)
+		}
+	}
+	if cp.cal, err = calendar.ForState(j.State); err != nil {
+		return nil, fmt.Errorf("casework: calendar of %s: %w", j.Slug, err)
+	}
+	var rules []store.RoutingRule
+	if err := c.db.ReadTx(ctx, func(tx *store.Tx) error {
+		rules, err = tx.RoutingRules(ctx, j.ID)
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	for _, r := range rules {
+		cr := compiledRule{serviceCode: r.ServiceCode, departmentID: r.DepartmentID}
+		if len(r.Area) > 0 {
+			if cr.area, err = geo.ParseGeoJSON(r.Area); err != nil {
+				return nil, fmt.Errorf("casework: routing rule %d: %w", r.ID, err)
+			}
+		}
+		cp.rules = append(cp.rules, cr)
+	}
+	c.mu.Lock()
+	c.cache[j.ID] = cp
+	c.mu.Unlock()
+	return cp, nil
+}
+
+// route picks the department of a new request: the first rule whose
+// service and area match, else the service's default department.
+func (cp *compiled) route(s *rathaus.Service, r *rathaus.Request) int64 {
+	p := geo.Point{Lat: r.Lat, Lon: r.Lon}
+	for _, rule := range cp.rules {
+		if rule.serviceCode != "" && rule.serviceCode != s.Code {
+			continue
+		}
+		if !rule.area.IsZero() && (!r.HasLocation || !rule.area.Contains(p)) {
+			continue
+		}
+		return rule.departmentID
+	}
+	return s.DefaultDepartment
+}
+
+// Calendar returns the business calendar of a jurisdiction.
+func (c *Cases) Calendar(ctx context.Context, j *rathaus.Jurisdiction) (*calendar.Calendar, error) {
+	cp, err := c.compiledFor(ctx, j)
+	if err != nil {
+		return nil, err
+	}
+	return cp.cal, nil
+}
+
+// Jurisdiction returns the jurisdiction with the given slug.
+func (c *Cases) Jurisdiction(ctx context.Context, slug string) (*rathaus.Jurisdiction, error) {
+	var j *rathaus.Jurisdiction
+	err := c.db.ReadTx(ctx, func(tx *store.Tx) error {
+		var err error
+		j, err = tx.Jurisdiction(ctx, slug)
+		return err
+	})
+	return j, err
+}
+
+// StatusURL is the citizen's private status link of a request.
+func (c *Cases) StatusURL(j *rathaus.Jurisdiction, r *rathaus.Request) string {
+	base := j.BaseURL
+	if base == "" {
+		base = c.baseURL
+	}
+	return base + "/s/" + r.Token
+}
+
+// auditDetail encodes an audit detail object.
+func auditDetail(kv map[string]any) string {
+	b, err := json.Marshal(kv)
+	if err != nil {
+		return "{}"
+	}
+	return string(b)
+}

@@ -1,0 +1,208 @@
+package casework
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/rathaus/rathaus"
+	"github.com/rathaus/rathaus/internal/geo"
+	"github.com/rathaus/rathaus/internal/store"
+)
+
+// Query selects requests for lists, maps and Open311.
+type Query struct {
+	IDs          []int64
+	ServiceCodes []string
+	States       []rathaus.State
+	From, To     time.Time // submitted in [From, To)
+	DepartmentID int64
+	BBox         *geo.BBox
+	// Near and Radius select requests within Radius metres of Near.
+	Near       *geo.Point
+	Radius     float64
+	PublicOnly bool
+	Limit      int
+	Offset     int
+}
+
+// maxRadius bounds radius queries so that a client cannot ask for a scan
+// of a whole region through the cell index.
+const maxRadius = 5000
+
+// List returns the requests matching q, newest first.
+func (c *Cases) List(ctx context.Context, j *rathaus.Jurisdiction, q Query) ([]*rathaus.Request, error) {
+	f := store.RequestFilter{JurisdictionID: j.ID, IDs: q.IDs, ServiceCodes: q.ServiceCodes, States: q.States,
+		SubmittedFrom: q.From, SubmittedTo: q.To, DepartmentID: q.DepartmentID, PublicOnly: q.PublicOnly,
+		Limit: q.Limit, Offset: q.Offset}
+	if q.BBox != nil {
+		f.HasBox, f.MinLat, f.MinLon, f.MaxLat, f.MaxLon = true, q.BBox.MinLat, q.BBox.MinLon, q.BBox.MaxLat, q.BBox.MaxLon
+	}
+	if q.Near != nil {
+		if q.Radius <= 0 || q.Radius > maxRadius {
+			return nil, rathaus.Invalidf("radius", "must be between 1 and %d metres", maxRadius)
+		}
+		b := geo.BBoxAround(*q.Near, q.Radius)
+		if q.BBox != nil {
+			return nil, rathaus.Invalidf("bbox", "use either bbox or lat/long/radius, not both")
+		}
+		f.HasBox, f.MinLat, f.MinLon, f.MaxLat, f.MaxLon = true, b.MinLat, b.MinLon, b.MaxLat, b.MaxLon
+		if cells, ok := geo.CellsCovering(b, 64); ok {
+			f.Cells = cells
+		}
+	}
+	var out []*rathaus.Request
+	err := c.db.ReadTx(ctx, func(tx *store.Tx) error {
+		var err error
+		out, err = tx.Requests(ctx, f)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("casework: list requests: %w", err)
+	}
+	if q.Near != nil {
+		// The bbox and cells over-select at the corners; keep the circle.
+		kept := out[:0]
+		for _, r := range out {
+			if geo.Distance(*q.Near, geo.Point{Lat: r.Lat, Lon: r.Lon}) <= q.Radius {
+				kept = append(kept, r)
+			}
+		}
+		out = kept
+	}
+	return out, nil
+}
+
+// Nearby returns open requests of the same service within radius metres
+// submitted since since: the candidates a new report may duplicate.
+func (c *Cases) Nearby(ctx context.Context, j *rathaus.Jurisdiction, serviceCode string, p geo.Point, radius float64, since time.Time) ([]*rathaus.Request, error) {
+	return c.List(ctx, j, Query{ServiceCodes: []string{serviceCode}, Near: &p, Radius: radius, From: since, PublicOnly: true,
+		States: []rathaus.State{rathaus.StateNew, rathaus.StateAccepted, rathaus.StateInProgress, rathaus.StateWaiting}, Limit: 50})
+}
+
+// Get returns one request.
+func (c *Cases) Get(ctx context.Context, j *rathaus.Jurisdiction, id int64) (*rathaus.Request, error) {
+	var r *rathaus.Request
+	err := c.db.ReadTx(ctx, func(tx *store.Tx) error {
+		var err error
+		r, err = tx.Request(ctx, j.ID, id)
+		return err
+	})
+	return r, err
+}
+
+// ByToken returns the request behind an Open311 token or status link.
+func (c *Cases) ByToken(ctx context.Context, j *rathaus.Jurisdiction, token string) (*rathaus.Request, error) {
+	var r *rathaus.Request
+	err := c.db.ReadTx(ctx, func(tx *store.Tx) error {
+		var err error
+		r, err = tx.RequestByToken(ctx, j.ID, token)
+		return err
+	})
+	return r, err
+}
+
+// Details holds the history and photos of a set of requests, by request ID.
+type Details struct {
+	Events map[int64][]*rathaus.Event
+	Media  map[int64][]*rathaus.Media
+}
+
+// Details loads events and photos of the given requests in one read.
+func (c *Cases) Details(ctx context.Context, ids ...int64) (Details, error) {
+	d := Details{Events: map[int64][]*rathaus.Event{}, Media: map[int64][]*rathaus.Media{}}
+	err := c.db.ReadTx(ctx, func(tx *store.Tx) error {
+		evs, err := tx.Events(ctx, ids...)
+		if err != nil {
+			return err
+		}
+		for _, e := range evs {
+			d.Events[e.RequestID] = append(d.Events[e.RequestID], e)
+		}
+		ms, err := tx.Media(ctx, ids...)
+		if err != nil {
+			return err
+		}
+		for _, m := range ms {
+			d.Media[m.RequestID] = append(d.Media[m.RequestID], m)
+		}
+		return nil
+	})
+	return d, err
+}
+
+// Update is a public change of a request, for the servicerequestupdates feed.
+type Update struct {
+	Event   *rathaus.Event
+	Request *rathaus.Request
+}
+
+// Updates returns public events in [from, to), oldest first, with their requests.
+func (c *Cases) Updates(ctx context.Context, j *rathaus.Jurisdiction, from, to time.Time, limit int) ([]Update, error) {
+	var out []Update
+	err := c.db.ReadTx(ctx, func(tx *store.Tx) error {
+		evs, err := tx.PublicEventsBetween(ctx, j.ID, from, to, limit)
+		if err != nil {
+			return err
+		}
+		ids := make([]int64, 0, len(evs))
+		seen := map[int64]bool{}
+		for _, e := range evs {
+			if !seen[e.RequestID] {
+				seen[e.RequestID] = true
+				ids = append(ids, e.RequestID)
+			}
+		}
+		byID := map[int64]*rathaus.Request{}
+		for start := 0; start < len(ids); start += 500 {
+			chunk := ids[start:min(start+500, len(ids))]
+			rs, err := tx.Requests(ctx, store.RequestFilter{JurisdictionID: j.ID, IDs: chunk, Limit: len(chunk)})
+			if err != nil {
+				return err
+			}
+			for _, r := range rs {
+				byID[r.ID] = r
+			}
+		}
+		for _, e := range evs {
+			if r := byID[e.RequestID]; r != nil {
+				out = append(out, Update{Event: e, Request: r})
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// Services returns the active services of a jurisdiction.
+func (c *Cases) Services(ctx context.Context, j *rathaus.Jurisdiction) ([]*rathaus.Service, error) {
+	var out []*rathaus.Service
+	err := c.db.ReadTx(ctx, func(tx *store.Tx) error {
+		var err error
+		out, err = tx.Services(ctx, j.ID)
+		return err
+	})
+	return out, err
+}
+
+// Service returns one service by code.
+func (c *Cases) Service(ctx context.Context, j *rathaus.Jurisdiction, code string) (*rathaus.Service, error) {
+	var out *rathaus.Service
+	err := c.db.ReadTx(ctx, func(tx *store.Tx) error {
+		var err error
+		out, err = tx.Service(ctx, j.ID, code)
+		return err
+	})
+	return out, err
+}
+
+// Departments returns the departments of a jurisdiction.
+func (c *Cases) Departments(ctx context.Context, j *rathaus.Jurisdiction) ([]*rathaus.Department, error) {
+	var out []*rathaus.Department
+	err := c.db.ReadTx(ctx, func(tx *store.Tx) error {
+		var err error
+		out, err = tx.Departments(ctx, j.ID)
+		return err
+	})
+	return out, err
+}
