@@ -150,7 +150,7 @@ func (s *Server) WaitFor(n int, timeout time.Duration) []Received {
 
 // FailNext makes the next n transactions fail with code (for example 451
 // or 550) at their first RCPT TO. A rejected transaction counts once, however
-// many recipients it has.
+// many recipients it has. code must be a 4xx or 5xx reply code.
 func (s *Server) FailNext(code, n int) {
 	s.addFailure(failure{code: code, n: n})
 }
