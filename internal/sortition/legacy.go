@@ -49,6 +49,16 @@ func (l *legacy) reset() {
 		}
 		l.active[i] = true
 	}
+	// Values with a maximum of 0 exclude their people from the start.
+	for c, cat := range l.in.Categories {
+		for v, val := range cat.Values {
+			if val.Max == 0 {
+				for len(l.lists[c][v]) > 0 {
+					l.remove(l.lists[c][v][0])
+				}
+			}
+		}
+	}
 	l.out = l.out[:0]
 }
 

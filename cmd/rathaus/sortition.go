@@ -1,0 +1,120 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/rathaus/rathaus/internal/sortition"
+)
+
+// runSortition draws a panel: rathaus sortition --people P.csv --quotas
+// Q.csv --seats K --algorithm leximin|legacy --seed S --out DIR.
+func runSortition(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("sortition", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var cfg sortition.Config
+	var alg string
+	fs.StringVar(&cfg.PeopleFile, "people", "", "Personendatei (CSV: Kennung und eine Spalte je Kategorie)")
+	fs.StringVar(&cfg.QuotasFile, "quotas", "", "Quotendatei (CSV: feature,value,min,max)")
+	fs.IntVar(&cfg.Seats, "seats", 0, "Zahl der Sitze im Gremium")
+	fs.StringVar(&alg, "algorithm", "leximin", "leximin oder legacy")
+	fs.StringVar(&cfg.Seed, "seed", "", "Startwert, z. B. öffentlich gewürfelte Zahlen; leer: zufällig, wird im Bericht festgehalten")
+	fs.StringVar(&cfg.OutDir, "out", "", "Ausgabeordner für selected.csv, probabilities.csv und den Bericht")
+	fs.StringVar(&cfg.IDColumn, "id-column", "", "Spalte mit der Kennung (Standard: id, sonst die Zeilennummer)")
+	fs.StringVar(&cfg.AlreadySelected, "already-selected", "", "Personen, die im Gremium bleiben (Nachlosung nach Absagen)")
+	fs.IntVar(&cfg.LegacyRuns, "legacy-runs", 2000, "Zahl der LEGACY-Läufe zur Schätzung der Wahrscheinlichkeiten")
+	fs.IntVar(&cfg.LotterySize, "lottery", 1000, "Länge M der Liste für eine öffentliche Lotterie (0: keine)")
+	fs.BoolVar(&cfg.KeepPool, "keep-pool", false, "Personendatei nach der Auslosung nicht löschen")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("sortition: unerwartete Argumente: %s", strings.Join(fs.Args(), " "))
+	}
+	a, err := sortition.ParseAlgorithm(alg)
+	if err != nil {
+		return err
+	}
+	cfg.Algorithm = a
+	cfg.Now = time.Now()
+	rep, err := sortition.Execute(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s: %d Personen ausgelost (Startwert %q), kleinste Wahrscheinlichkeit %s, Gini %.4f\n",
+		strings.ToUpper(string(rep.Algorithm)), len(rep.Selected), rep.Seed, sortition.FormatProbability(rep.MinProbability), rep.Gini)
+	fmt.Fprintf(stdout, "Dateien in %s: %s\n", cfg.OutDir, strings.Join(rep.Files, ", "))
+	if rep.PoolDeleted {
+		fmt.Fprintf(stdout, "Personendatei %s gelöscht (--keep-pool behält sie).\n", cfg.PeopleFile)
+	}
+	return nil
+}
+
+// runBenchSortition measures LEGACY and LEXIMIN on generated instances of
+// the paper's sizes and writes the table into docs/benchmarks.md between
+// the sortition markers.
+func runBenchSortition(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("bench sortition", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	doc := fs.String("doc", filepath.Join("docs", "benchmarks.md"), "Markdown-Datei für die Ergebnisse")
+	only := fs.String("instances", "", "nur diese Instanzen (Komma-Liste von klein-70, paper-1727, max-2000)")
+	legacyRuns := fs.Int("legacy-runs", 1000, "LEGACY-Läufe zur Schätzung der Wahrscheinlichkeiten")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	specs := sortition.PaperSpecs
+	if *only != "" {
+		specs = nil
+		for _, name := range strings.Split(*only, ",") {
+			found := false
+			for _, s := range sortition.PaperSpecs {
+				if s.Name == strings.TrimSpace(name) {
+					specs = append(specs, s)
+					found = true
+				}
+			}
+			if !found {
+				return fmt.Errorf("bench sortition: unbekannte Instanz %q", name)
+			}
+		}
+	}
+	rows, err := sortition.Bench(ctx, specs, *legacyRuns)
+	if err != nil {
+		return err
+	}
+	table := sortition.BenchMarkdown(rows, machine(), time.Now(), *legacyRuns)
+	fmt.Fprint(stdout, table)
+	old, err := os.ReadFile(*doc)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("bench sortition: %w", err)
+	}
+	if err := os.MkdirAll(filepath.Dir(*doc), 0o755); err != nil {
+		return fmt.Errorf("bench sortition: %w", err)
+	}
+	if err := os.WriteFile(*doc, []byte(sortition.ReplaceSection(string(old), table)), 0o644); err != nil {
+		return fmt.Errorf("bench sortition: %w", err)
+	}
+	return nil
+}
+
+// machine describes the host: CPU count and model.
+func machine() string {
+	model := "unknown CPU"
+	if data, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, line := range strings.Split(string(data), "\n") {
+			if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
+				model = strings.TrimSpace(v)
+				break
+			}
+		}
+	}
+	return fmt.Sprintf("%d CPUs (nproc), %s, %s/%s", runtime.NumCPU(), model, runtime.GOOS, runtime.GOARCH)
+}
