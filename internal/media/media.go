@@ -134,6 +134,12 @@ func Process(r io.Reader, lim Limits) (Image, error) {
 		return Image{}, err
 	}
 
+	if f.name == "JPEG" {
+		if n := jpegScans(data, maxJPEGScans); n > maxJPEGScans {
+			return Image{}, rathaus.Invalidf(field, "Die JPEG-Datei hat mehr als %d Scans; so viele enthält kein Foto.", maxJPEGScans)
+		}
+	}
+
 	src, err := decode(f, data)
 	if err != nil {
 		return Image{}, err

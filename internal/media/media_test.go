@@ -642,3 +642,38 @@ func TestProcessDoesNotAlias(t *testing.T) {
 		}
 	}
 }
+
+func TestProcessRefusesManyScans(t *testing.T) {
+	jpg := encodeJPEG(t, photo(64, 48))
+	sos := bytes.Index(jpg, []byte{0xff, 0xda})
+	eoi := len(jpg) - 2
+	if sos < 0 || !bytes.Equal(jpg[eoi:], []byte{0xff, 0xd9}) {
+		t.Fatal("unexpected JPEG layout")
+	}
+	// withScans repeats the one scan (SOS header and entropy data) n
+	// times; only the marker structure matters for the count.
+	withScans := func(n int) []byte {
+		out := append([]byte{}, jpg[:sos]...)
+		for range n {
+			out = append(out, jpg[sos:eoi]...)
+		}
+		return append(out, 0xff, 0xd9)
+	}
+	if got := jpegScans(jpg, maxJPEGScans); got != 1 {
+		t.Errorf("jpegScans(baseline) = %d, want 1", got)
+	}
+	if got := jpegScans(withScans(7), maxJPEGScans); got != 7 {
+		t.Errorf("jpegScans(7 scans) = %d, want 7", got)
+	}
+	if got := jpegScans(withScans(150), maxJPEGScans); got != maxJPEGScans+1 {
+		t.Errorf("jpegScans(150 scans) = %d, want to stop at %d", got, maxJPEGScans+1)
+	}
+	_, err := Process(bytes.NewReader(withScans(maxJPEGScans+1)), DefaultLimits())
+	if rathaus.KindOf(err) != rathaus.KindInvalid || !strings.Contains(err.Error(), "Scans") {
+		t.Errorf("%d scans: err = %v, want kind invalid about scans", maxJPEGScans+1, err)
+	}
+	_, err = Process(bytes.NewReader(withScans(maxJPEGScans)), DefaultLimits())
+	if err != nil && strings.Contains(err.Error(), "Scans") {
+		t.Errorf("%d scans refused by the scan limit: %v", maxJPEGScans, err)
+	}
+}
