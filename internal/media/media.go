@@ -22,8 +22,9 @@
 // an 8-bit RGBA PNG, 8 B/px for a 16-bit PNG and up to about 20 B/px for
 // a progressive 4-component JPEG, whose decoder keeps all DCT
 // coefficients. At the default 40 megapixels that is 60 MB for a typical
-// phone photo and well under 1 GB in the worst case, so the web layer
-// should bound how many uploads are processed at the same time.
+// phone photo and up to about 800 MB in the worst case; the scaling
+// steps add little (see scale). The web layer should therefore bound how
+// many uploads are processed at the same time.
 package media
 
 import (
@@ -254,11 +255,12 @@ func gifCanvas(frame image.Image, cfg image.Config) image.Image {
 // Why not CatmullRom for everything: x/image/draw's kernel scalers
 // allocate a float64 buffer of source height × output width × 32 bytes,
 // about 200 MB for a 12 MP photo and 360 MB at the 40 MP limit, five
-// times the decoded image, per upload; and they took 430 ms of the 670 ms
-// per 6 MP photo in BenchmarkProcess. Why not ApproxBiLinear alone: it
-// reads only the 2×2 nearest source pixels, so when it shrinks by 2 or
-// more it skips pixels and aliases (moiré on a fence, jagged text on a
-// sign). After the box step it never shrinks by 2 or more, which is where
+// times the decoded image, per upload; with CatmullRom BenchmarkProcess
+// (a 6 MP photo) took 670 ms and 159 MB per photo, with this scheme 300
+// ms and 27 MB, most of it decoding and encoding. Why not ApproxBiLinear
+// alone: it reads only the 2×2 nearest source pixels, so when it shrinks
+// by 2 or more it skips pixels and aliases (moiré on a fence, jagged text
+// on a sign; see TestProcessDoesNotAlias). After the box step it never shrinks by 2 or more, which is where
 // bilinear sampling is good enough for a photo of a pothole, and the box
 // step needs only a buffer of k source rows.
 func scale(src image.Image, maxEdge int) *image.RGBA {
