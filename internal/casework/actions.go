@@ -80,9 +80,9 @@ type MailPayload struct {
 	Message notify.Message `json:"message"`
 }
 
-// enqueueMail writes the citizen mail an event causes, if any: on
-// acceptance, on a public reply and on closure, and only when the reporter
-// left an address.
+// enqueueMail writes the citizen mail an event causes, if any: a receipt
+// on submission, then on acceptance, on a public reply and on closure, and
+// only when the reporter left an address.
 func (c *Cases) enqueueMail(ctx context.Context, tx *store.Tx, j *rathaus.Jurisdiction, r *rathaus.Request, e *rathaus.Event) (bool, error) {
 	if r.Reporter.Email == "" {
 		return false, nil
@@ -90,6 +90,8 @@ func (c *Cases) enqueueMail(ctx context.Context, tx *store.Tx, j *rathaus.Jurisd
 	rm := notify.RequestMail{Jurisdiction: j.Name, Number: r.Number, ServiceName: r.ServiceCode, StatusURL: c.StatusURL(j, r)}
 	var m notify.Message
 	switch e.Type {
+	case rathaus.EventSubmitted:
+		m = notify.ReceivedMail(r.Reporter.Email, "de", rm)
 	case rathaus.EventAccepted:
 		m = notify.AcceptedMail(r.Reporter.Email, "de", rm)
 	case rathaus.EventReplied:

@@ -206,3 +206,21 @@ func (c *Cases) Departments(ctx context.Context, j *rathaus.Jurisdiction) ([]*ra
 	})
 	return out, err
 }
+
+// Photo returns one photo by ID; hidden photos are reported as not found
+// unless includeHidden is set (staff views).
+func (c *Cases) Photo(ctx context.Context, j *rathaus.Jurisdiction, id int64, includeHidden bool) (*rathaus.Media, error) {
+	var m *rathaus.Media
+	err := c.db.ReadTx(ctx, func(tx *store.Tx) error {
+		var err error
+		m, err = tx.MediaByID(ctx, j.ID, id)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if !m.Public && !includeHidden {
+		return nil, rathaus.NotFoundf("media %d not found", id)
+	}
+	return m, nil
+}

@@ -252,6 +252,7 @@ func (c *Cases) Submit(ctx context.Context, j *rathaus.Jurisdiction, sub Submiss
 	if r.HasLocation {
 		cell = geo.Cell(geo.Point{Lat: r.Lat, Lon: r.Lon})
 	}
+	var mailed bool
 	err = c.db.WriteTx(ctx, func(tx *store.Tx) error {
 		if r.Number, err = tx.NextRequestNumber(ctx, j.ID, now.In(cp.cal.Location()).Year()); err != nil {
 			return err
@@ -268,6 +269,11 @@ func (c *Cases) Submit(ctx context.Context, j *rathaus.Jurisdiction, sub Submiss
 			if err := tx.AppendEvent(ctx, e); err != nil {
 				return err
 			}
+			ok, err := c.enqueueMail(ctx, tx, j, r, e)
+			if err != nil {
+				return err
+			}
+			mailed = mailed || ok
 		}
 		for _, p := range sub.Photos {
 			m := &rathaus.Media{RequestID: r.ID, BlobKey: p.BlobKey, ContentType: p.ContentType, Width: p.Width, Height: p.Height,
@@ -280,6 +286,9 @@ func (c *Cases) Submit(ctx context.Context, j *rathaus.Jurisdiction, sub Submiss
 	})
 	if err != nil {
 		return nil, fmt.Errorf("casework: submit %s: %w", s.Code, err)
+	}
+	if mailed {
+		c.kick()
 	}
 	return r, nil
 }

@@ -49,20 +49,27 @@ func TestWorkerDeliversRetriesAndMarks(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := cases.Accept(ctx, j, admin, r.ID); err != nil {
-			t.Fatal(err)
-		}
 		srv := smtptest.NewServer(t)
 		mailer, err := notify.NewSMTPMailer(notify.SMTPConfig{Host: srv.Host(), Port: srv.Port(), From: "rathaus@t.example", TLS: "none"})
 		if err != nil {
 			t.Fatal(err)
 		}
 		w := jobs.NewWorker(db, mailer, clk.Now, nil)
+		// The receipt goes out first.
+		if n, err := w.RunOnce(ctx); err != nil || n != 1 {
+			t.Fatalf("receipt round: n=%d err=%v", n, err)
+		}
+		if got := srv.WaitFor(1, 2*time.Second); len(got) != 1 || !strings.Contains(got[0].Subject, "eingegangen") {
+			t.Fatalf("receipt = %+v", got)
+		}
+		if _, err := cases.Accept(ctx, j, admin, r.ID); err != nil {
+			t.Fatal(err)
+		}
 		srv.FailNext(451, 1)
 		if n, err := w.RunOnce(ctx); err != nil || n != 1 {
 			t.Fatalf("first round: n=%d err=%v", n, err)
 		}
-		if got := len(srv.Messages()); got != 0 {
+		if got := len(srv.Messages()); got != 1 {
 			t.Fatalf("a refused mail was recorded as received: %d", got)
 		}
 		// Not yet due: the backoff is 30 s.
@@ -73,9 +80,9 @@ func TestWorkerDeliversRetriesAndMarks(t *testing.T) {
 		if n, err := w.RunOnce(ctx); err != nil || n != 1 {
 			t.Fatalf("retry round: n=%d err=%v", n, err)
 		}
-		msgs := srv.WaitFor(1, 2*time.Second)
-		if len(msgs) != 1 || msgs[0].To[0] != "buerger@example.org" || !strings.Contains(msgs[0].Subject, r.Number) ||
-			!strings.Contains(msgs[0].Body, "https://t.example/s/"+r.Token) {
+		msgs := srv.WaitFor(2, 2*time.Second)
+		if len(msgs) != 2 || msgs[1].To[0] != "buerger@example.org" || !strings.Contains(msgs[1].Subject, r.Number+" wurde angenommen") ||
+			!strings.Contains(msgs[1].Body, "https://t.example/s/"+r.Token) {
 			t.Fatalf("mail = %+v", msgs)
 		}
 		clk.Advance(time.Hour)
@@ -84,7 +91,7 @@ func TestWorkerDeliversRetriesAndMarks(t *testing.T) {
 		}
 		var items []*store.OutboxItem
 		_ = db.ReadTx(ctx, func(tx *store.Tx) error { items, err = tx.OutboxItems(ctx, 10); return err })
-		if len(items) != 1 || items[0].DeliveredAt.IsZero() || items[0].Attempts != 2 {
+		if len(items) != 2 || items[0].DeliveredAt.IsZero() || items[0].Attempts != 2 {
 			t.Fatalf("outbox = %+v", items[0])
 		}
 		// A permanent refusal (550) is not retried.

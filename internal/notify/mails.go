@@ -30,6 +30,12 @@ func AcceptedMail(to, locale string, r RequestMail) Message {
 	return compose("accepted", to, locale, mailData{RequestMail: r})
 }
 
+// ReceivedMail confirms that a request arrived, with its number and status
+// page, before anyone has looked at it.
+func ReceivedMail(to, locale string, r RequestMail) Message {
+	return compose("received", to, locale, mailData{RequestMail: r})
+}
+
 // RepliedMail carries a public reply of the department to the citizen.
 func RepliedMail(to, locale string, r RequestMail) Message {
 	return compose("replied", to, locale, mailData{RequestMail: r})
@@ -137,6 +143,18 @@ Mit freundlichen Grüßen
 Diese Nachricht wurde automatisch erstellt. Bitte antworten Sie nicht auf diese E-Mail.
 {{end}}
 
+{{define "received.subject"}}{{template "prefix" .}}Ihre Meldung {{.Number}} ist eingegangen{{end}}
+{{define "received.body"}}
+Guten Tag,
+
+vielen Dank für Ihre Meldung{{template "service" .}}. Sie ist unter der Nummer {{.Number}} bei uns eingegangen und wird geprüft.
+{{with .StatusURL}}
+Den Bearbeitungsstand können Sie jederzeit hier verfolgen:
+{{.}}
+{{end}}
+{{template "signature" .}}
+{{end}}
+
 {{define "accepted.subject"}}{{template "prefix" .}}Ihre Meldung {{.Number}} wurde angenommen{{end}}
 {{define "accepted.body"}}
 Guten Tag,
@@ -203,6 +221,18 @@ Kind regards
 This message was sent automatically. Please do not reply to this e-mail.
 {{end}}
 
+{{define "received.subject"}}{{template "prefix" .}}Your report {{.Number}} has been received{{end}}
+{{define "received.body"}}
+Hello,
+
+thank you for your report{{template "service" .}}. We have received it under the number {{.Number}} and will look at it soon.
+{{with .StatusURL}}
+You can follow its progress at any time here:
+{{.}}
+{{end}}
+{{template "signature" .}}
+{{end}}
+
 {{define "accepted.subject"}}{{template "prefix" .}}Your report {{.Number}} has been accepted{{end}}
 {{define "accepted.body"}}
 Hello,
@@ -267,6 +297,18 @@ Z poważaniem
 {{or .Jurisdiction "Twój urząd"}}
 
 Ta wiadomość została wysłana automatycznie. Prosimy na nią nie odpowiadać.
+{{end}}
+
+{{define "received.subject"}}{{template "prefix" .}}Twoje zgłoszenie {{.Number}} zostało zarejestrowane{{end}}
+{{define "received.body"}}
+Dzień dobry,
+
+dziękujemy za zgłoszenie{{template "service" .}}. Zarejestrowaliśmy je pod numerem {{.Number}} i wkrótce się nim zajmiemy.
+{{with .StatusURL}}
+Stan sprawy możesz w każdej chwili sprawdzić tutaj:
+{{.}}
+{{end}}
+{{template "signature" .}}
 {{end}}
 
 {{define "accepted.subject"}}{{template "prefix" .}}Twoje zgłoszenie {{.Number}} zostało przyjęte{{end}}

@@ -49,6 +49,8 @@ func TestEveryMailRenders(t *testing.T) {
 		mail func(locale string) Message
 		want []string // in the text, whatever the locale
 	}{
+		{"received", func(l string) Message { return ReceivedMail("anna@example.org", l, testRequest) },
+			[]string{"2026-000123", "Schlagloch", testRequest.StatusURL}},
 		{"accepted", func(l string) Message { return AcceptedMail("anna@example.org", l, testRequest) },
 			[]string{"2026-000123", "Schlagloch", testRequest.StatusURL}},
 		{"replied", func(l string) Message { return RepliedMail("anna@example.org", l, testRequest) },
@@ -65,18 +67,21 @@ func TestEveryMailRenders(t *testing.T) {
 		greeting string
 	}{
 		{"de", map[string]string{
+			"received": "[Musterstadt] Ihre Meldung 2026-000123 ist eingegangen",
 			"accepted": "[Musterstadt] Ihre Meldung 2026-000123 wurde angenommen",
 			"replied":  "[Musterstadt] Neue Antwort zu Ihrer Meldung 2026-000123",
 			"closed":   "[Musterstadt] Ihre Meldung 2026-000123 wurde abgeschlossen",
 			"confirm":  "[Musterstadt] Bitte bestätigen Sie Ihre E-Mail-Adresse",
 		}, "Guten Tag,\n"},
 		{"en", map[string]string{
+			"received": "[Musterstadt] Your report 2026-000123 has been received",
 			"accepted": "[Musterstadt] Your report 2026-000123 has been accepted",
 			"replied":  "[Musterstadt] New reply to your report 2026-000123",
 			"closed":   "[Musterstadt] Your report 2026-000123 has been closed",
 			"confirm":  "[Musterstadt] Please confirm your e-mail address",
 		}, "Hello,\n"},
 		{"pl", map[string]string{
+			"received": "[Musterstadt] Twoje zgłoszenie 2026-000123 zostało zarejestrowane",
 			"accepted": "[Musterstadt] Twoje zgłoszenie 2026-000123 zostało przyjęte",
 			"replied":  "[Musterstadt] Nowa odpowiedź w sprawie zgłoszenia 2026-000123",
 			"closed":   "[Musterstadt] Twoje zgłoszenie 2026-000123 zostało zamknięte",

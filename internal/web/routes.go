@@ -1,0 +1,96 @@
+package web
+
+import (
+	"html/template"
+	"io"
+	"net/http"
+	"strconv"
+
+	"github.com/rathaus/rathaus"
+	"github.com/rathaus/rathaus/internal/web/open311"
+)
+
+// routes lists every URL of rathaus.
+func (s *server) routes(mux *http.ServeMux) {
+	mux.HandleFunc("GET /{$}", s.home)
+	mux.HandleFunc("GET /healthz", s.health)
+	mux.HandleFunc("GET /media/{id}", s.photo)
+	mux.Handle("/open311/v2/", http.StripPrefix("/open311/v2", open311.NewHandler(open311.Deps{
+		Cases: s.Cases, Auth: s.Auth, Blobs: s.Blobs, Limits: s.Limits, Log: s.Log, BaseURL: s.BaseURL,
+		Now: s.Now, DefaultJurisdiction: s.DefaultJurisdiction,
+	})))
+}
+
+func (s *server) health(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+	if err := s.Cases.DB().Ping(r.Context()); err != nil {
+		s.Log.Error("health: database", "err", err)
+		http.Error(w, "database unavailable", http.StatusServiceUnavailable)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	io.WriteString(w, "ok\n")
+}
+
+// photo serves a published photo of a request of the default jurisdiction.
+func (s *server) photo(w http.ResponseWriter, r *http.Request) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		http.NotFound(w, r)
+		return
+	}
+	j, err := s.Cases.Jurisdiction(r.Context(), s.DefaultJurisdiction)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	m, err := s.Cases.Photo(r.Context(), j, id, false)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	f, err := s.Blobs.Open(m.BlobKey)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	defer f.Close()
+	w.Header().Set("Content-Type", m.ContentType)
+	w.Header().Set("Cache-Control", "public, max-age=86400, immutable")
+	io.Copy(w, f)
+}
+
+var homePage = template.Must(template.New("home").Parse(`<!doctype html>
+<html lang="de"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>rathaus – Mängelmelder</title></head>
+<body><main>
+<h1>rathaus – Mängelmelder</h1>
+<p>Diese Installation nimmt Meldungen über die Open311-GeoReport-v2-Schnittstelle entgegen.</p>
+<ul>
+<li><a href="/open311/v2/discovery.json">Open311 Discovery (JSON)</a></li>
+<li><a href="/open311/v2/services.json">Kategorien (JSON)</a></li>
+<li><a href="/open311/v2/requests.json">Aktuelle Meldungen (JSON)</a></li>
+</ul>
+</main></body></html>
+`))
+
+func (s *server) home(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	homePage.Execute(w, nil)
+}
+
+// fail maps a domain error to a plain-text answer.
+func (s *server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	code, msg := http.StatusInternalServerError, "Interner Fehler"
+	switch rathaus.KindOf(err) {
+	case rathaus.KindNotFound:
+		code, msg = http.StatusNotFound, "Nicht gefunden"
+	case rathaus.KindInvalid:
+		code, msg = http.StatusBadRequest, err.Error()
+	case rathaus.KindForbidden, rathaus.KindUnauthorized:
+		code, msg = http.StatusForbidden, "Keine Berechtigung"
+	default:
+		s.Log.Error("request failed", "id", RequestID(r.Context()), "route", r.Pattern, "err", err)
+	}
+	http.Error(w, msg, code)
+}

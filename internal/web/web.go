@@ -1,0 +1,153 @@
+// Package web assembles the one http.Handler of rathaus: every URL is
+// listed in routes.go; this file holds the dependencies and middleware.
+package web
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/netip"
+	"runtime/debug"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/rathaus/rathaus/internal/auth"
+	"github.com/rathaus/rathaus/internal/casework"
+	"github.com/rathaus/rathaus/internal/media"
+	"github.com/rathaus/rathaus/internal/web/ratelimit"
+)
+
+// Deps is what the web layer needs.
+type Deps struct {
+	Cases               *casework.Cases
+	Auth                *auth.Authenticator
+	Blobs               *media.BlobStore
+	Limits              media.Limits
+	Log                 *slog.Logger
+	Now                 func() time.Time
+	BaseURL             string // public URL of this installation
+	DefaultJurisdiction string // slug used when a request names none
+	TrustedProxies      []netip.Prefix
+	// PostsPerMinute limits public POSTs per client IP; 0 means 30.
+	PostsPerMinute int
+}
+
+// maxBody bounds bodies of routes that do not set their own limit.
+const maxBody = 1 << 20
+
+// NewHandler returns the whole web application.
+func NewHandler(d Deps) http.Handler {
+	if d.Log == nil {
+		d.Log = slog.New(slog.DiscardHandler)
+	}
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.PostsPerMinute <= 0 {
+		d.PostsPerMinute = 30
+	}
+	s := &server{Deps: d}
+	mux := http.NewServeMux()
+	s.routes(mux)
+
+	limiter := ratelimit.New(rate.Limit(float64(d.PostsPerMinute)/60), max(d.PostsPerMinute/3, 5), 10*time.Minute, d.Now)
+	limited := limiter.Middleware(func(r *http.Request) string { return ratelimit.ClientIP(r, d.TrustedProxies) }, nil)(mux)
+
+	cop := http.NewCrossOriginProtection()
+	// Open311 clients authenticate with an API key, not a cookie, so a
+	// cross-site request gains nothing; browsers of other sites may post.
+	cop.AddInsecureBypassPattern("POST /open311/v2/")
+	return s.recoverer(s.logRequests(securityHeaders(cop.Handler(limited))))
+}
+
+type server struct {
+	Deps
+}
+
+type ctxKey int
+
+const requestIDKey ctxKey = iota
+
+// RequestID returns the id of the current request, for log lines.
+func RequestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey).(string)
+	return id
+}
+
+// statusRecorder remembers the status code for the access log.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+	bytes  int
+}
+
+func (w *statusRecorder) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusRecorder) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	n, err := w.ResponseWriter.Write(b)
+	w.bytes += n
+	return n, err
+}
+
+func (w *statusRecorder) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// logRequests writes one line per request: id, method, route pattern,
+// status, duration. It logs the route pattern, never the query string,
+// which can carry api keys, e-mail addresses or tokens.
+func (s *server) logRequests(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var b [8]byte
+		_, _ = rand.Read(b[:])
+		id := hex.EncodeToString(b[:])
+		r = r.WithContext(context.WithValue(r.Context(), requestIDKey, id))
+		w.Header().Set("X-Request-Id", id)
+		rec := &statusRecorder{ResponseWriter: w}
+		start := time.Now()
+		next.ServeHTTP(rec, r)
+		route := r.Pattern
+		if route == "" {
+			route = "unmatched"
+		}
+		s.Log.Info("http", "id", id, "method", r.Method, "route", route, "status", rec.status,
+			"bytes", rec.bytes, "ms", float64(time.Since(start).Microseconds())/1000)
+	})
+}
+
+func (s *server) recoverer(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if p := recover(); p != nil {
+				if p == http.ErrAbortHandler {
+					panic(p)
+				}
+				s.Log.Error("panic", "id", RequestID(r.Context()), "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+				http.Error(w, "Interner Fehler", http.StatusInternalServerError)
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
+		h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; object-src 'none'; frame-ancestors 'none'; base-uri 'self'")
+		h.Set("Permissions-Policy", "geolocation=(self), camera=(), microphone=()")
+		next.ServeHTTP(w, r)
+	})
+}
