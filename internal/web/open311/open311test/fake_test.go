@@ -150,7 +150,7 @@ func (f *fake) handler() http.Handler {
 	mux.HandleFunc("GET "+f.base+"/requests/{file}", f.serve(f.request))
 	mux.HandleFunc("GET "+f.base+"/tokens/{file}", f.serve(f.token))
 	mux.HandleFunc("POST "+f.base+"/{file}", f.serve(f.post))
-	mux.HandleFunc("GET /media/{name}", func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc("GET "+f.base+"/media/{name}", func(w http.ResponseWriter, r *http.Request) {
 		f.mu.Lock()
 		b, ok := f.media[r.PathValue("name")]
 		f.mu.Unlock()
@@ -526,7 +526,7 @@ func (f *fake) post(r *http.Request, name, format string) (answer, error) {
 	for i, b := range blobs {
 		name := fmt.Sprintf("%s-%d", q.id, i)
 		f.media[name] = b
-		q.media = append(q.media, f.public+"/media/"+name)
+		q.media = append(q.media, f.public+f.base+"/media/"+name)
 	}
 	f.reqs = append(f.reqs, q)
 	return answer{201, "service_requests", []fakeOut{{ID: q.id, Token: q.token, ServiceNotice: "Danke"}}}, nil

@@ -180,17 +180,14 @@ func (s *suite) testPost(t *testing.T) {
 	})
 }
 
-// checkMedia fetches a media URL when it is served by the server under
-// test (a different host may be a CDN the test cannot reach) and checks
-// that it is an image.
+// checkMedia fetches a media URL when it lies under Env.BaseURL and checks
+// that it is an image. The contract only promises a URL; one elsewhere
+// (a CDN, or the site's /media/ route that a test harness mounting only
+// the Open311 handler does not serve) cannot be fetched reliably.
 func (s *suite) checkMedia(t *testing.T, m string) {
 	t.Helper()
-	u, err := url.Parse(m)
-	if err != nil {
-		return // checkRequest reports it
-	}
-	base, err := url.Parse(s.env.BaseURL)
-	if err != nil || u.Host != base.Host {
+	if !strings.HasPrefix(m, s.env.BaseURL+"/") {
+		t.Logf("media URL %s lies outside %s: not fetched", m, s.env.BaseURL)
 		return
 	}
 	r := s.getURL(t, m)
