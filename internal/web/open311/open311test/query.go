@@ -32,6 +32,11 @@ func (s *suite) testQuery(t *testing.T) {
 				t.Errorf("%s\n%d requests, want at most 1000", r, len(rs))
 			}
 			checkNewestFirst(t, r, rs)
+			// The timestamps may tie at second precision; the order of
+			// creation may not.
+			if i, j := slices.Index(got, second.id), slices.Index(got, first.id); i > j {
+				t.Errorf("%s\n%s was created after %s but is listed later: want newest first", r, second.id, first.id)
+			}
 			for _, q := range rs {
 				if ts, err := time.Parse(time.RFC3339, q.RequestedDatetime); err == nil && now.Sub(ts) > 90*24*time.Hour+time.Hour {
 					t.Errorf("%s\nrequest %s from %s is outside the default 90 day window", r, q.ServiceRequestID, q.RequestedDatetime)
