@@ -152,7 +152,7 @@ type RequestFilter struct {
 	HasBox                         bool
 	MinLat, MinLon, MaxLat, MaxLon float64
 	Cells                          []int64
-	PublicOnly                     bool // leave out merged duplicates and hidden requests
+	PublicOnly                     bool // leave out merged duplicates
 	Limit, Offset                  int
 }
 
@@ -195,7 +195,7 @@ func (tx *Tx) Requests(ctx context.Context, f RequestFilter) ([]*rathaus.Request
 		}
 	}
 	if f.PublicOnly {
-		where = append(where, "duplicate_of = 0", "erased_at = 0")
+		where = append(where, "duplicate_of = 0")
 	}
 	limit := f.Limit
 	if limit <= 0 || limit > 10000 {
@@ -352,4 +352,19 @@ func (tx *Tx) MediaByID(ctx context.Context, jurisdictionID, id int64) (*rathaus
 	}
 	m.CreatedAt = fromMicros(created)
 	return &m, nil
+}
+
+// EraseExpiredContacts removes the reporter's personal data (contact,
+// device and account ids) from requests closed longer ago than their
+// service's retention period. The request and its history stay, so
+// statistics do not change. It returns how many requests were erased.
+func (tx *Tx) EraseExpiredContacts(ctx context.Context, now time.Time) (int64, error) {
+	res, err := tx.exec(ctx, `UPDATE requests SET reporter_email = '', reporter_first = '', reporter_last = '',
+		reporter_phone = '', device_id = '', account_id = '', erased_at = $1
+		WHERE erased_at = 0 AND closed_at > 0
+		AND closed_at + (SELECT retention_days FROM services s WHERE s.id = requests.service_id) * 86400000000 < $1`, micros(now))
+	if err != nil {
+		return 0, fmt.Errorf("store: erase expired contacts: %w", err)
+	}
+	return res.RowsAffected()
 }
