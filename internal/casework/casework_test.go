@@ -210,7 +210,9 @@ func TestStaffActionsPermissionsAndHistory(t *testing.T) {
 				return f.cases.Transition(ctx, f.j, f.roadWorker, r.ID, rathaus.StateInProgress)
 			}, rathaus.StateInProgress},
 			{"reply", func() (*rathaus.Request, error) { return f.cases.Reply(ctx, f.j, f.roadWorker, r.ID, "Wir sind dran.") }, rathaus.StateInProgress},
-			{"note", func() (*rathaus.Request, error) { return f.cases.Note(ctx, f.j, f.roadWorker, r.ID, "Bauhof informiert") }, rathaus.StateInProgress},
+			{"note", func() (*rathaus.Request, error) {
+				return f.cases.Note(ctx, f.j, f.roadWorker, r.ID, "Bauhof informiert")
+			}, rathaus.StateInProgress},
 			{"forward", func() (*rathaus.Request, error) {
 				return f.cases.Forward(ctx, f.j, f.roadWorker, r.ID, f.order.ID, "Privatgrund")
 			}, rathaus.StateInProgress},

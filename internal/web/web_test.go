@@ -1,7 +1,13 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
+	"image"
+	"image/jpeg"
+	"image/png"
+	"io"
+	"mime/multipart"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -152,4 +158,41 @@ func TestSecurityHeadersHealthAndCrossOrigin(t *testing.T) {
 		t.Errorf("unknown media: %v %v", err, resp.StatusCode)
 	}
 	resp.Body.Close()
+}
+
+func TestUploadedPhotoIsServedReencoded(t *testing.T) {
+	srv := newServer(t, storetest.Open(t, store.SQLite), 1000)
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	for k, v := range map[string]string{"api_key": "web-key", "service_code": "litter", "lat": "52.28", "long": "8.04"} {
+		mw.WriteField(k, v)
+	}
+	img := image.NewRGBA(image.Rect(0, 0, 40, 30))
+	for i := range img.Pix {
+		img.Pix[i] = 200
+	}
+	part, _ := mw.CreateFormFile("media", "foto.png")
+	png.Encode(part, img)
+	mw.Close()
+	resp, err := srv.Client().Post(srv.URL+"/open311/v2/requests.json", mw.FormDataContentType(), &body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("POST with photo: %s", resp.Status)
+	}
+	resp, err = srv.Client().Get(srv.URL + "/media/1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "image/jpeg" {
+		t.Fatalf("GET /media/1: %s %s", resp.Status, resp.Header.Get("Content-Type"))
+	}
+	cfg, err := jpeg.DecodeConfig(bytes.NewReader(data))
+	if err != nil || cfg.Width != 40 || cfg.Height != 30 {
+		t.Fatalf("served photo: %v %+v", err, cfg)
+	}
 }
