@@ -115,6 +115,73 @@ func leximin(ctx context.Context, in *Instance, rng *rand.Rand) ([]Panel, error)
 
 	fixed := make([]bool, T)
 	nFixed := 0
+	applyFix := func(fix []int, z float64) {
+		for _, t := range fix {
+			fixed[t] = true
+			nFixed++
+			prog.SetRHS(t, math.Max(z-fixSlack, 0))
+		}
+		rows = rows[:0]
+		ones = ones[:0]
+		for t := range fixed {
+			if !fixed[t] {
+				rows = append(rows, t)
+				ones = append(ones, -1)
+			}
+		}
+		prog.SetColumn(zcol, rows, ones)
+	}
+
+	// Cover every type that any panel can seat (as the paper does), so
+	// that the first stage starts with z > 0; types no panel can seat keep
+	// probability 0.
+	covered := make([]bool, T)
+	for _, c := range set.counts {
+		for t, n := range c {
+			covered[t] = covered[t] || n > 0
+		}
+	}
+	for {
+		open := false
+		for t := range w {
+			w[t] = 0
+			if !covered[t] {
+				w[t] = 1
+				open = true
+			}
+		}
+		if !open {
+			break
+		}
+		c, _, ok, err := pr.best(ctx, w, 0.5)
+		if err != nil {
+			return nil, fmt.Errorf("sortition: leximin cover: %w", err)
+		}
+		if !ok {
+			var never []int
+			for t := range covered {
+				if !covered[t] {
+					never = append(never, t)
+				}
+			}
+			applyFix(never, 0)
+			break
+		}
+		addPanel(c)
+		for t, n := range c {
+			covered[t] = covered[t] || n > 0
+		}
+	}
+
+	// Start from the basis of all surplus columns plus the first panel:
+	// z = 0, that panel with weight 1.
+	start := make([]int, 0, T+1)
+	for t := 0; t < T; t++ {
+		start = append(start, zcol+1+t)
+	}
+	start = append(start, pcol[0])
+	prog.SetBasis(start)
+
 	for nFixed < T {
 		var y []float64
 		for {
@@ -129,11 +196,17 @@ func leximin(ctx context.Context, in *Instance, rng *rand.Rand) ([]Panel, error)
 			for t := range w {
 				w[t] = y[t] / float64(len(in.Types[t].Members))
 			}
-			c, _, ok, err := pr.best(ctx, w, -y[T]+priceEps)
+			_, _, ok, err := pr.best(ctx, w, -y[T]+priceEps)
 			if err != nil {
 				return nil, fmt.Errorf("sortition: leximin pricing: %w", err)
 			}
-			if !ok || !addPanel(c) {
+			added := false
+			if ok {
+				for _, c := range pr.found {
+					added = addPanel(c) || added
+				}
+			}
+			if !added {
 				break
 			}
 		}
@@ -191,20 +264,7 @@ func leximin(ctx context.Context, in *Instance, rng *rand.Rand) ([]Panel, error)
 		if len(fix) == 0 {
 			return nil, fmt.Errorf("sortition: leximin made no progress at z=%v", z)
 		}
-		for _, t := range fix {
-			fixed[t] = true
-			nFixed++
-			prog.SetRHS(t, math.Max(z-fixSlack, 0))
-		}
-		rows = rows[:0]
-		ones = ones[:0]
-		for t := range fixed {
-			if !fixed[t] {
-				rows = append(rows, t)
-				ones = append(ones, -1)
-			}
-		}
-		prog.SetColumn(zcol, rows, ones)
+		applyFix(fix, z)
 	}
 
 	var panels []Panel

@@ -16,11 +16,20 @@ type pricer struct {
 	prog  *lp.LP
 	xcol  []int
 	nodes int
+	found [][]int // every improving panel of the last search, best last
 	// NodeLimit bounds one search; past it the search is not exact.
 	nodeLimit int
 }
 
 var errNodeLimit = errors.New("sortition: panel search exceeded its node limit")
+
+// errEnough stops a search that has found an improving panel and spent
+// its extra budget looking for a better one; any improving panel keeps
+// column generation correct, the best one only makes it converge sooner.
+var errEnough = errors.New("enough")
+
+// extraNodes is that budget.
+const extraNodes = 40
 
 func newPricer(in *Instance) *pricer {
 	// Rows: one per category value (seated − slack = Min, slack ≤ Max − Min)
@@ -67,12 +76,17 @@ func (p *pricer) best(ctx context.Context, w []float64, floor float64) (counts [
 	}
 	p.nodes = 0
 	bestVal := floor
+	p.found = p.found[:0]
 	var bestCounts []int
+	foundAt := 0
 	var search func() error
 	search = func() error {
 		p.nodes++
 		if p.nodes > p.nodeLimit {
 			return errNodeLimit
+		}
+		if bestCounts != nil && p.nodes > foundAt+extraNodes {
+			return errEnough
 		}
 		st, err := p.prog.Solve(ctx)
 		if err != nil {
@@ -103,6 +117,10 @@ func (p *pricer) best(ctx context.Context, w []float64, floor float64) (counts [
 			}
 			if v > bestVal && p.in.checkPanel(cnt) == nil {
 				bestVal, bestCounts = v, cnt
+				p.found = append(p.found, cnt)
+				if foundAt == 0 {
+					foundAt = p.nodes
+				}
 			}
 			return nil
 		}
@@ -119,7 +137,7 @@ func (p *pricer) best(ctx context.Context, w []float64, floor float64) (counts [
 		p.prog.SetBounds(j, lo, hi)
 		return err
 	}
-	if err := search(); err != nil {
+	if err := search(); err != nil && err != errEnough {
 		return nil, 0, false, err
 	}
 	if bestCounts == nil {

@@ -167,6 +167,21 @@ func (p *LP) Duals() []float64 {
 }
 
 func (p *LP) cost(j int) float64 {
+	if p.phase == 3 {
+		// Composite phase 1 from an infeasible basis: the gradient of the
+		// sum of bound violations.
+		if p.pos[j] < 0 {
+			return 0
+		}
+		c := &p.cols[j]
+		switch {
+		case p.x[j] < c.lo-tolPrimal:
+			return -1
+		case p.x[j] > c.hi+tolPrimal:
+			return 1
+		}
+		return 0
+	}
 	if p.phase == 1 {
 		if p.cols[j].art {
 			return 1
@@ -194,13 +209,53 @@ func (p *LP) duals(y []float64) {
 	}
 }
 
+// SetBasis makes the given columns (one per row) the basis, with all other
+// columns at their lower bounds; a good starting basis spares the first
+// Solve its phase 1. It reports false, leaving the program to start from
+// scratch, if the basis is singular or not primal feasible.
+func (p *LP) SetBasis(cols []int) bool {
+	if len(cols) != p.m {
+		return false
+	}
+	for j := range p.cols {
+		p.pos[j] = -1
+		p.x[j] = p.cols[j].lo
+		if p.cols[j].art {
+			p.x[j] = 0
+		}
+	}
+	p.basis = append([]int(nil), cols...)
+	for r, j := range cols {
+		if p.pos[j] >= 0 {
+			p.valid = false
+			return false
+		}
+		p.pos[j] = r
+	}
+	p.valid = p.invert() && p.computeXB() && p.primalFeasible()
+	p.dirty = false
+	return p.valid
+}
+
 // Solve optimises the program, starting from the previous basis when it is
 // still primal feasible.
 func (p *LP) Solve(ctx context.Context) (Status, error) {
 	if p.valid && p.dirty {
 		p.clampNonbasic()
-		if p.invert() && p.computeXB() && p.primalFeasible() {
+		if p.invert() && p.computeXB() {
 			p.dirty = false
+			if !p.primalFeasible() {
+				// Warm start: drive the bound violations out from the
+				// current basis; the basis stays usable even when the
+				// program turns out infeasible.
+				p.phase = 3
+				st, err := p.iterate(context.WithoutCancel(ctx))
+				if err != nil {
+					p.valid = false
+				} else if st != Optimal || !p.primalFeasible() {
+					return Infeasible, nil
+				}
+			}
 		} else {
 			p.valid = false
 		}
@@ -426,6 +481,9 @@ func (p *LP) iterate(ctx context.Context) (Status, error) {
 		} else if p.pivots > 0 && p.pivots%32 == 0 {
 			p.computeXB()
 		}
+		if p.phase == 3 && p.primalFeasible() {
+			return Optimal, nil
+		}
 		p.duals(y)
 		bland := degenerate > 50
 		q, dir, best := -1, 0.0, 0.0
@@ -469,51 +527,63 @@ func (p *LP) iterate(ctx context.Context) (Status, error) {
 				alpha[r] += p.binv[r*m+i] * v
 			}
 		}
-		// Basic variables move by −dir·θ·alpha. Harris two-pass ratio test.
-		thetaMax := math.Inf(1)
-		for r := 0; r < m; r++ {
+		// Basic variables move by −dir·θ·alpha. Harris two-pass ratio test;
+		// a variable outside its bounds (phase 3) blocks where it becomes
+		// feasible.
+		target := func(r int) (float64, bool) {
 			a := dir * alpha[r]
 			jb := p.basis[r]
 			cb := &p.cols[jb]
-			if a > tolPivot {
-				if !math.IsInf(cb.lo, -1) {
-					thetaMax = math.Min(thetaMax, (p.x[jb]-cb.lo+tolPrimal)/a)
+			x := p.x[jb]
+			switch {
+			case a > tolPivot: // decreasing
+				if x > cb.hi+tolPrimal {
+					return cb.hi, true
 				}
-			} else if a < -tolPivot {
-				if !math.IsInf(cb.hi, 1) {
-					thetaMax = math.Min(thetaMax, (cb.hi-p.x[jb]+tolPrimal)/-a)
+				if x >= cb.lo-tolPrimal && !math.IsInf(cb.lo, -1) {
+					return cb.lo, true
 				}
+			case a < -tolPivot: // increasing
+				if x < cb.lo-tolPrimal {
+					return cb.lo, true
+				}
+				if x <= cb.hi+tolPrimal && !math.IsInf(cb.hi, 1) {
+					return cb.hi, true
+				}
+			}
+			return 0, false
+		}
+		thetaMax := math.Inf(1)
+		for r := 0; r < m; r++ {
+			if tv, ok := target(r); ok {
+				a := dir * alpha[r]
+				thetaMax = math.Min(thetaMax, (math.Abs(p.x[p.basis[r]]-tv)+tolPrimal)/math.Abs(a))
 			}
 		}
 		flip := cq.hi - cq.lo
-		leave, theta := -1, 0.0
+		leave, theta, leaveAt := -1, 0.0, 0.0
 		if thetaMax < flip {
 			bestA := 0.0
 			for r := 0; r < m; r++ {
+				tv, ok := target(r)
+				if !ok {
+					continue
+				}
 				a := dir * alpha[r]
 				jb := p.basis[r]
-				cb := &p.cols[jb]
-				var t float64
-				switch {
-				case a > tolPivot && !math.IsInf(cb.lo, -1):
-					t = (p.x[jb] - cb.lo) / a
-				case a < -tolPivot && !math.IsInf(cb.hi, 1):
-					t = (cb.hi - p.x[jb]) / -a
-				default:
-					continue
+				t := math.Abs(p.x[jb]-tv) / math.Abs(a)
+				if (a > 0 && p.x[jb] < tv) || (a < 0 && p.x[jb] > tv) {
+					t = 0 // already past the bound within tolerance
 				}
 				if t <= thetaMax {
 					if bland {
 						if leave < 0 || t < theta-1e-12 || (math.Abs(t-theta) <= 1e-12 && jb < p.basis[leave]) {
-							leave, theta = r, t
+							leave, theta, leaveAt = r, t, tv
 						}
 					} else if math.Abs(a) > bestA {
-						leave, theta, bestA = r, t, math.Abs(a)
+						leave, theta, leaveAt, bestA = r, t, tv, math.Abs(a)
 					}
 				}
-			}
-			if theta < 0 {
-				theta = 0
 			}
 		} else {
 			if math.IsInf(flip, 1) {
@@ -540,12 +610,7 @@ func (p *LP) iterate(ctx context.Context) (Status, error) {
 			continue
 		}
 		jl := p.basis[leave]
-		cl := &p.cols[jl]
-		if dir*alpha[leave] > 0 {
-			p.x[jl] = cl.lo
-		} else {
-			p.x[jl] = cl.hi
-		}
+		p.x[jl] = leaveAt
 		p.pos[jl] = -1
 		p.basis[leave] = q
 		p.pos[q] = leave
