@@ -54,3 +54,21 @@ func CanTransition(from, to State) error {
 	}
 	return Conflictf("a request cannot move from %s to %s", from, to)
 }
+
+// rank orders roles by privilege.
+func (r Role) rank() int {
+	switch r {
+	case RoleAdmin:
+		return 4
+	case RoleLead:
+		return 3
+	case RoleCaseworker:
+		return 2
+	case RoleViewer:
+		return 1
+	}
+	return 0
+}
+
+// AtLeast reports whether r has at least the privileges of min.
+func (r Role) AtLeast(min Role) bool { return r.rank() >= min.rank() && r.rank() > 0 }

@@ -15,6 +15,15 @@ func (s *server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /{$}", s.home)
 	mux.HandleFunc("GET /healthz", s.health)
 	mux.HandleFunc("GET /media/{id}", s.photo)
+	mux.Handle("GET /static/", http.StripPrefix("/static/", s.ui.Static()))
+	mux.HandleFunc("GET /login", s.ui.LoginForm)
+	mux.HandleFunc("POST /login", s.ui.Login)
+	mux.HandleFunc("POST /logout", s.ui.Logout)
+
+	// Citizen pages (no account needed).
+
+	// Staff pages: every one is registered with s.staff and a minimum role.
+
 	mux.Handle("/open311/v2/", http.StripPrefix("/open311/v2", open311.NewHandler(open311.Deps{
 		Cases: s.Cases, Auth: s.Auth, Blobs: s.Blobs, Limits: s.Limits, Log: s.Log, BaseURL: s.BaseURL,
 		Now: s.Now, DefaultJurisdiction: s.DefaultJurisdiction,

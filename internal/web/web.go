@@ -17,8 +17,10 @@ import (
 
 	"github.com/rathaus/rathaus/internal/auth"
 	"github.com/rathaus/rathaus/internal/casework"
+	"github.com/rathaus/rathaus/internal/i18n"
 	"github.com/rathaus/rathaus/internal/media"
 	"github.com/rathaus/rathaus/internal/web/ratelimit"
+	"github.com/rathaus/rathaus/internal/web/ui"
 )
 
 // Deps is what the web layer needs.
@@ -34,13 +36,16 @@ type Deps struct {
 	TrustedProxies      []netip.Prefix
 	// PostsPerMinute limits public POSTs per client IP; 0 means 30.
 	PostsPerMinute int
+	Catalog        *i18n.Catalog
+	TileURL        string // map tiles for Leaflet; empty hides the map
+	SecureCookies  bool   // HTTPS: Secure cookies with the __Host- prefix
 }
 
 // maxBody bounds bodies of routes that do not set their own limit.
 const maxBody = 1 << 20
 
 // NewHandler returns the whole web application.
-func NewHandler(d Deps) http.Handler {
+func NewHandler(d Deps) (http.Handler, error) {
 	if d.Log == nil {
 		d.Log = slog.New(slog.DiscardHandler)
 	}
@@ -50,7 +55,19 @@ func NewHandler(d Deps) http.Handler {
 	if d.PostsPerMinute <= 0 {
 		d.PostsPerMinute = 30
 	}
-	s := &server{Deps: d}
+	if d.Catalog == nil {
+		cat, err := i18n.Load()
+		if err != nil {
+			return nil, err
+		}
+		d.Catalog = cat
+	}
+	pages, err := ui.New(ui.Deps{Cases: d.Cases, Auth: d.Auth, Blobs: d.Blobs, Limits: d.Limits, Catalog: d.Catalog, Log: d.Log,
+		Now: d.Now, BaseURL: d.BaseURL, DefaultJurisdiction: d.DefaultJurisdiction, TileURL: d.TileURL, SecureCookies: d.SecureCookies})
+	if err != nil {
+		return nil, err
+	}
+	s := &server{Deps: d, ui: pages}
 	mux := http.NewServeMux()
 	s.routes(mux)
 
@@ -61,11 +78,13 @@ func NewHandler(d Deps) http.Handler {
 	// Open311 clients authenticate with an API key, not a cookie, so a
 	// cross-site request gains nothing; browsers of other sites may post.
 	cop.AddInsecureBypassPattern("POST /open311/v2/")
-	return s.recoverer(s.logRequests(securityHeaders(cop.Handler(limited))))
+	return s.recoverer(s.logRequests(securityHeaders(cop.Handler(s.loadUser(limited))))), nil
 }
 
 type server struct {
 	Deps
+	ui          *ui.UI
+	staffRoutes []StaffRoute
 }
 
 type ctxKey int

@@ -72,10 +72,14 @@ func newServer(t *testing.T, db *store.DB, postsPerMinute int) *httptest.Server 
 	}
 	srv := httptest.NewUnstartedServer(nil)
 	srv.Start()
-	srv.Config.Handler = web.NewHandler(web.Deps{
+	h, err := web.NewHandler(web.Deps{
 		Cases: casework.New(db, time.Now, casework.Config{BaseURL: srv.URL}), Auth: a, Blobs: blobs,
 		Limits: media.DefaultLimits(), BaseURL: srv.URL, DefaultJurisdiction: "web", PostsPerMinute: postsPerMinute,
 	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Config.Handler = h
 	t.Cleanup(srv.Close)
 	return srv
 }
