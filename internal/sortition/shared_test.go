@@ -81,3 +81,80 @@ func TestSharedExampleSmall20(t *testing.T) {
 	}
 	t.Logf("LEXIMIN %d panels in %v; LEGACY rare person %v", len(lex.Panels), lex.Duration, leg.Probabilities[rare])
 }
+
+// TestSharedOpenDLP150 draws 22 of 150 and replaces drop-outs: five people
+// stay on the panel and 17 are drawn so that the full panel keeps every
+// quota.
+func TestSharedOpenDLP150(t *testing.T) {
+	in := loadShared(t, "opendlp-150", "candidates.csv", "features.csv", "nationbuilder_id", 22)
+	lex, err := Run(context.Background(), in, Options{Algorithm: Leximin, Seed: "opendlp"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	leg, err := Run(context.Background(), in, Options{Algorithm: Legacy, Seed: "opendlp", LegacyRuns: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, res := range []*Result{lex, leg} {
+		sum := 0.0
+		for _, p := range res.Probabilities {
+			sum += p
+		}
+		if math.Abs(sum-22) > 1e-6 {
+			t.Errorf("%s: probabilities sum to %v", res.Algorithm, sum)
+		}
+	}
+	if leg.Fairness.Min > lex.Fairness.Min+0.05 {
+		t.Errorf("LEGACY minimum %v above LEXIMIN minimum %v", leg.Fairness.Min, lex.Fairness.Min)
+	}
+
+	base := filepath.Join(sharedDir, "opendlp-150")
+	kf, err := os.Open(filepath.Join(base, "already_selected.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer kf.Close()
+	kept, err := ReadPeople(kf, in.Categories, "nationbuilder_id")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var vals [][]int
+	for _, p := range kept.People {
+		vals = append(vals, p.Values)
+	}
+	red, seats, err := ReduceForKept(in.Categories, vals, 22)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rin, err := NewInstance(red, in.People, seats)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Run(context.Background(), rin, Options{Algorithm: Leximin, Seed: "replace"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Selected) != 17 {
+		t.Fatalf("%d replacements, want 17", len(res.Selected))
+	}
+	full := in.typeCounts(res.Selected)
+	seated := make(map[[2]int]int)
+	for t, n := range full {
+		for c, v := range in.Types[t].Values {
+			seated[[2]int{c, v}] += n
+		}
+	}
+	for _, v := range vals {
+		for c, x := range v {
+			seated[[2]int{c, x}]++
+		}
+	}
+	for c, cat := range in.Categories {
+		for v, q := range cat.Values {
+			if n := seated[[2]int{c, v}]; n < q.Min || n > q.Max {
+				t.Errorf("full panel: %d with %s=%s, quota %d–%d", n, cat.Name, q.Name, q.Min, q.Max)
+			}
+		}
+	}
+	t.Logf("LEXIMIN min %v (%d types, %v), LEGACY min %v", lex.Fairness.Min, len(in.Types), lex.Duration, leg.Fairness.Min)
+}

@@ -10,6 +10,8 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"net/url"
+	"strings"
 	"runtime/debug"
 	"time"
 
@@ -78,7 +80,7 @@ func NewHandler(d Deps) (http.Handler, error) {
 	// Open311 clients authenticate with an API key, not a cookie, so a
 	// cross-site request gains nothing; browsers of other sites may post.
 	cop.AddInsecureBypassPattern("POST /open311/v2/")
-	return s.recoverer(s.logRequests(securityHeaders(cop.Handler(s.loadUser(limited))))), nil
+	return s.recoverer(s.logRequests(securityHeaders(tileOrigin(d.TileURL), cop.Handler(s.loadUser(limited))))), nil
 }
 
 type server struct {
@@ -159,13 +161,25 @@ func (s *server) recoverer(next http.Handler) http.Handler {
 	})
 }
 
-func securityHeaders(next http.Handler) http.Handler {
+// tileOrigin returns the scheme and host of the map tile server, which the
+// content security policy must allow for images.
+func tileOrigin(tileURL string) string {
+	u, err := url.Parse(strings.NewReplacer("{", "", "}", "").Replace(tileURL))
+	if err != nil || u.Host == "" {
+		return ""
+	}
+	return u.Scheme + "://" + u.Host
+}
+
+func securityHeaders(tiles string, next http.Handler) http.Handler {
+	csp := "default-src 'self'; img-src 'self' data: blob:" + strings.TrimRight(" "+tiles, " ") +
+		"; object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
-		h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; object-src 'none'; frame-ancestors 'none'; base-uri 'self'")
+		h.Set("Content-Security-Policy", csp)
 		h.Set("Permissions-Policy", "geolocation=(self), camera=(), microphone=()")
 		next.ServeHTTP(w, r)
 	})

@@ -250,10 +250,17 @@ func (p *LP) Solve(ctx context.Context) (Status, error) {
 				// program turns out infeasible.
 				p.phase = 3
 				st, err := p.iterate(context.WithoutCancel(ctx))
-				if err != nil {
+				switch {
+				case err != nil:
 					p.valid = false
-				} else if st != Optimal || !p.primalFeasible() {
-					return Infeasible, nil
+				case st != Optimal || !p.primalFeasible():
+					println("phase3 fail viol", p.maxViolation(), st)
+					if p.maxViolation() > 1e-6 {
+						return Infeasible, nil
+					}
+					// Stalled on a violation at the level of rounding
+					// noise: decide from scratch.
+					p.valid = false
 				}
 			}
 		} else {
@@ -284,6 +291,15 @@ func (p *LP) clampNonbasic() {
 			p.x[j] = c.lo
 		}
 	}
+}
+
+func (p *LP) maxViolation() float64 {
+	v := 0.0
+	for _, j := range p.basis {
+		c := p.cols[j]
+		v = math.Max(v, math.Max(c.lo-p.x[j], p.x[j]-c.hi))
+	}
+	return v
 }
 
 func (p *LP) primalFeasible() bool {
@@ -357,6 +373,7 @@ func (p *LP) phase1(ctx context.Context) (Status, error) {
 		scale = math.Max(scale, math.Abs(p.b[i]))
 	}
 	if st != Optimal || infeas > 1e-7*scale {
+		println("phase1 infeas", infeas, st)
 		p.valid = false
 		return Infeasible, nil
 	}
@@ -485,7 +502,7 @@ func (p *LP) iterate(ctx context.Context) (Status, error) {
 			return Optimal, nil
 		}
 		p.duals(y)
-		bland := degenerate > 50
+		bland := degenerate > 50 || p.phase == 1
 		q, dir, best := -1, 0.0, 0.0
 		for j := range p.cols {
 			if p.pos[j] >= 0 {
