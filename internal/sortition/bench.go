@@ -8,6 +8,8 @@ import (
 	"math/rand/v2"
 	"strings"
 	"time"
+
+	"github.com/rathaus/rathaus"
 )
 
 // BenchSpec describes a generated benchmark instance.
@@ -128,6 +130,7 @@ type BenchRow struct {
 	Fairness  Fairness
 	Panels    int
 	TimedOut  bool
+	Failed    string // why the run found no panel, if it did not
 }
 
 // Bench runs LEGACY (the reference) and LEXIMIN on each spec; a run that
@@ -146,6 +149,10 @@ func Bench(ctx context.Context, specs []BenchSpec, legacyRuns int, limit time.Du
 			cancel()
 			if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
 				rows = append(rows, BenchRow{Spec: spec, Types: len(in.Types), Algorithm: alg, Duration: time.Since(start), TimedOut: true})
+				continue
+			}
+			if rathaus.KindOf(err) == rathaus.KindInvalid {
+				rows = append(rows, BenchRow{Spec: spec, Types: len(in.Types), Algorithm: alg, Duration: time.Since(start), Failed: err.Error()})
 				continue
 			}
 			if err != nil {
@@ -167,6 +174,10 @@ func BenchMarkdown(rows []BenchRow, machine string, date time.Time, legacyRuns i
 	fmt.Fprintf(&b, "| instance | people | seats | categories | profile types | algorithm | seconds | min probability | gini | panels |\n")
 	fmt.Fprintf(&b, "|---|---:|---:|---:|---:|---|---:|---:|---:|---:|\n")
 	for _, r := range rows {
+		if r.Failed != "" {
+			fmt.Fprintf(&b, "| %s | %d | %d | %d | %d | %s | %.2f (no panel: %s) | – | – | – |\n", r.Spec.Name, r.Spec.People, r.Spec.Seats, r.Spec.Categories, r.Types, strings.ToUpper(string(r.Algorithm)), r.Duration.Seconds(), r.Failed)
+			continue
+		}
 		if r.TimedOut {
 			fmt.Fprintf(&b, "| %s | %d | %d | %d | %d | %s | > %.0f (stopped) | – | – | – |\n", r.Spec.Name, r.Spec.People, r.Spec.Seats, r.Spec.Categories, r.Types, strings.ToUpper(string(r.Algorithm)), r.Duration.Seconds())
 			continue

@@ -116,10 +116,21 @@ func leximin(ctx context.Context, in *Instance, rng *rand.Rand) ([]Panel, error)
 	fixed := make([]bool, T)
 	nFixed := 0
 	applyFix := func(fix []int, z float64) {
+		// A type's level is z, but never above what the current solution
+		// gives it, so that the current solution stays feasible despite
+		// rounding in the duals.
+		have := make([]float64, T)
+		for k, j := range pcol {
+			if v := prog.Value(j); v > 0 {
+				for t, n := range set.counts[k] {
+					have[t] += v * float64(n) / float64(len(in.Types[t].Members))
+				}
+			}
+		}
 		for _, t := range fix {
 			fixed[t] = true
 			nFixed++
-			prog.SetRHS(t, math.Max(z-fixSlack, 0))
+			prog.SetRHS(t, math.Max(math.Min(z, have[t])-fixSlack, 0))
 		}
 		rows = rows[:0]
 		ones = ones[:0]

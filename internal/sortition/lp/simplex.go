@@ -62,15 +62,18 @@ type LP struct {
 	cols []column
 	x    []float64
 
-	basis   []int // column index of the basic variable in each position
-	pos     []int // position in basis per column, -1 if nonbasic
-	binv    []float64
-	art     []int // artificial column per row, -1 until first needed
-	valid   bool  // basis and binv describe the current problem
-	dirty   bool  // bounds, right-hand side or coefficients changed since last solve
-	phase   int
-	pivots  int
-	objSign float64
+	basis  []int // column index of the basic variable in each position
+	pos    []int // position in basis per column, -1 if nonbasic
+	binv   []float64
+	art    []int // artificial column per row, -1 until first needed
+	valid  bool  // basis and binv describe the current problem
+	dirty  bool  // bounds, right-hand side or coefficients changed since last solve
+	phase  int
+	pivots int
+	// blandOnly makes every pivot follow Bland's rule: slow, but it cannot
+	// cycle.
+	blandOnly bool
+	objSign   float64
 
 	// MaxIter bounds the pivots of one Solve call; 0 means 50·(rows+columns)+10000.
 	MaxIter int
@@ -254,7 +257,6 @@ func (p *LP) Solve(ctx context.Context) (Status, error) {
 				case err != nil:
 					p.valid = false
 				case st != Optimal || !p.primalFeasible():
-					println("phase3 fail viol", p.maxViolation(), st)
 					if p.maxViolation() > 1e-6 {
 						return Infeasible, nil
 					}
@@ -268,7 +270,11 @@ func (p *LP) Solve(ctx context.Context) (Status, error) {
 		}
 	}
 	if !p.valid {
+		// Phase 1 pivots by Bland's rule: with Dantzig's rule it was seen to
+		// stall on degenerate master programs and report them infeasible.
+		p.blandOnly = true
 		st, err := p.phase1(ctx)
+		p.blandOnly = false
 		if err != nil || st != Optimal {
 			return st, err
 		}
@@ -373,7 +379,6 @@ func (p *LP) phase1(ctx context.Context) (Status, error) {
 		scale = math.Max(scale, math.Abs(p.b[i]))
 	}
 	if st != Optimal || infeas > 1e-7*scale {
-		println("phase1 infeas", infeas, st)
 		p.valid = false
 		return Infeasible, nil
 	}
@@ -502,7 +507,7 @@ func (p *LP) iterate(ctx context.Context) (Status, error) {
 			return Optimal, nil
 		}
 		p.duals(y)
-		bland := degenerate > 50 || p.phase == 1
+		bland := degenerate > 50 || p.blandOnly
 		q, dir, best := -1, 0.0, 0.0
 		for j := range p.cols {
 			if p.pos[j] >= 0 {
