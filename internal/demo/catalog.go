@@ -197,8 +197,8 @@ var services = []serviceDef{
 		},
 		Describe: func(r *rng, a map[string][]string) string {
 			where := map[string]string{"fahrbahn": "auf der Fahrbahn", "radweg": "im Radweg", "parkplatz": "auf dem Parkplatz", "": "{auf der Straße|am Fahrbahnrand|in der Kurve}"}[first(a["surface"])]
-			return r.expand("{Großes|Tiefes|Gefährliches|Ziemlich tiefes} Schlagloch "+where+", etwa "+first(a["depth"])+" cm tief. ") +
-				r.expand("{Radfahrer müssen auf die Straße ausweichen.|Bei Regen steht Wasser drin und man sieht es nicht.|Autos fahren ständig hinein, es knallt jedes Mal.|Es wird seit dem Frost immer größer.|Ich bin mit dem Fahrrad fast gestürzt.|}")
+			return r.expand("{Großes|Tiefes|Gefährliches|Ziemlich tiefes} Schlagloch " + where + ", etwa " + first(a["depth"]) + " cm tief. " +
+				"{Radfahrer müssen auf die Straße ausweichen.|Bei Regen steht Wasser drin und man sieht es nicht.|Autos fahren ständig hinein, es knallt jedes Mal.|Es wird seit dem Frost immer größer.|Ich bin mit dem Fahrrad fast gestürzt.|}")
 		},
 		Forward: []forwardTo{{"GRUEN", "Aufbruch durch Baumwurzeln, bitte Grünflächen einbeziehen."}, {"ORD", "Schaden durch Baustelle eines Versorgers, Aufgrabungsgenehmigung prüfen."}},
 		Replies: []string{"Der Schaden ist aufgenommen. Unsere Kolonne verfüllt das Loch provisorisch in den nächsten Tagen.",
@@ -288,7 +288,7 @@ var services = []serviceDef{
 		},
 		Forward: []forwardTo{{"LICHT", "Störung der Stromversorgung, bitte Beleuchtung prüfen."}},
 		Replies: []string{"Die Störung ist an die Signalbaufirma gemeldet.", "Ein Techniker ist beauftragt."},
-		Fixed:   []string{"Die Ampel funktioniert wieder.", "Das defekte Leuchtmittel wurde getauscht."},
+		Fixed:   []string{"Die Ampel funktioniert wieder.", "Die Störung ist behoben."},
 	},
 	{
 		Code: "gully", Group: "Straße & Verkehr", Name: "Gully verstopft",
@@ -396,7 +396,7 @@ var services = []serviceDef{
 		},
 		Forward: []forwardTo{{"STRA", "Baum steht auf Straßengrundstück, Verkehrssicherung durch Straßenbau."}, {"ORD", "Baum auf Privatgrundstück, Eigentümer informieren."}},
 		Replies: []string{"Ein Baumkontrolleur sieht sich den Baum an.", "Die Gefahrenstelle ist abgesperrt, die Baumpflege ist beauftragt."},
-		Fixed:   []string{"Der Ast wurde entfernt.", "Die Baumpflege ist erledigt, die Gefahr beseitigt.", "Der beschädigte Baum wurde gefällt; eine Nachpflanzung ist vorgesehen."},
+		Fixed:   []string{"Der Baum wurde begutachtet und gesichert.", "Die Baumpflege ist erledigt, die Gefahr beseitigt.", "Der beschädigte Baum wurde gefällt; eine Nachpflanzung ist vorgesehen."},
 	},
 	{
 		Code: "spielplatz", Group: "Grün", Name: "Spielplatz: Gerät defekt oder verschmutzt",
@@ -427,7 +427,7 @@ var services = []serviceDef{
 		},
 		Forward: []forwardTo{{"ABF", "Reine Verunreinigung, Reinigung durch Stadtreinigung."}, {"ORD", "Vandalismus, bitte Anzeige prüfen."}},
 		Replies: []string{"Das Gerät ist vorsorglich gesperrt. Das Ersatzteil ist bestellt.", "Die Spielplatzkontrolle ist informiert."},
-		Fixed:   []string{"Das Spielgerät ist repariert.", "Der Spielplatz wurde gereinigt.", "Das Teil wurde ersetzt, das Gerät ist wieder freigegeben."},
+		Fixed:   []string{"Erledigt: Der Mangel am Spielplatz ist behoben.", "Die Spielplatzkontrolle hat den Mangel beseitigt."},
 	},
 	{
 		Code: "wilder_muell", Group: "Sauberkeit", Name: "Wilder Müll",
@@ -455,15 +455,15 @@ var services = []serviceDef{
 		},
 		Describe: func(r *rng, a map[string][]string) string {
 			what := map[string]string{
-				"sperrmuell":  "{ein altes Sofa|ein Kleiderschrank in Einzelteilen|mehrere Matratzen|Sperrmüll}",
+				"sperrmuell":  "{ein altes Sofa|einen Kleiderschrank in Einzelteilen|mehrere Matratzen|Sperrmüll}",
 				"hausmuell":   "{mehrere gelbe Säcke|volle Müllsäcke|Hausmüll in Tüten}",
-				"elektro":     "{ein alter Kühlschrank|ein Fernseher|eine Waschmaschine}",
+				"elektro":     "{einen alten Kühlschrank|einen Fernseher|eine Waschmaschine}",
 				"gruenabfall": "{Grünschnitt|Rasenschnitt und Äste}",
 				"bauschutt":   "{Bauschutt|Fliesen und Gipsplatten}",
 				"reifen":      "{vier Altreifen|mehrere Autoreifen}",
 				"sonstiges":   "{allerlei Gerümpel|Kartons und Plastikmüll}",
 			}[a["waste_type"][0]]
-			return r.expand("{Hier wurde|Am Straßenrand wurde|Neben den Containern wurde|Im Gebüsch wurde} " + what + " {abgestellt|abgeladen|entsorgt}. " +
+			return r.expand("{Hier|Am Straßenrand|Neben den Containern|Im Gebüsch} hat jemand " + what + " {abgestellt|abgeladen|entsorgt}. " +
 				"{Das liegt schon seit Tagen dort.|Es zieht Ratten an.|Es wird jeden Tag mehr.|}")
 		},
 		Forward: []forwardTo{{"ABF", "Verursacher nicht ermittelbar, bitte Beseitigung durch die Stadtreinigung."}, {"ORD", "Hinweise auf den Verursacher im Müll gefunden, Bußgeldverfahren prüfen."}},
@@ -490,7 +490,7 @@ var services = []serviceDef{
 			}[first(a["issue"])])
 		},
 		Replies: []string{"Die Leerung ist veranlasst."},
-		Fixed:   []string{"Der Papierkorb wurde geleert.", "Der Papierkorb wurde ersetzt."},
+		Fixed:   []string{"Erledigt, der Papierkorb ist wieder in Ordnung.", "Der Papierkorb wurde geleert bzw. ersetzt."},
 	},
 	{
 		Code: "containerstandort", Group: "Sauberkeit", Name: "Wertstoffcontainer voll oder verschmutzt",
@@ -521,7 +521,7 @@ var services = []serviceDef{
 		},
 		Forward: []forwardTo{{"ORD", "Wiederholte Ablagerungen, Kontrollen am Standort erbeten."}},
 		Replies: []string{"Die Leerung ist beim Entsorger angefordert."},
-		Fixed:   []string{"Die Container wurden geleert und der Standort gereinigt.", "Der Standort ist gereinigt."},
+		Fixed:   []string{"Erledigt: Der Standort ist wieder in Ordnung.", "Der Entsorger hat den Standort bearbeitet."},
 	},
 	{
 		Code: "graffiti", Group: "Sauberkeit", Name: "Graffiti",
@@ -541,7 +541,7 @@ var services = []serviceDef{
 			return a
 		},
 		Describe: func(r *rng, a map[string][]string) string {
-			where := map[string]string{"wand": "an der Mauer", "bruecke": "in der Unterführung", "verteiler": "am Stromkasten", "schild": "auf dem Schild", "": "{an der Wand|hier}"}[first(a["surface"])]
+			where := map[string]string{"wand": "an der Mauer", "bruecke": "in der Unterführung", "verteiler": "am Stromkasten", "schild": "auf dem Schild", "": "{an einer Hauswand|an der Mauer|am Brückenpfeiler}"}[first(a["surface"])]
 			s := "{Neue Schmierereien|Großflächiges Graffiti|Frische Tags} " + where + "."
 			if first(a["offensive"]) == "ja" {
 				s += " {Der Inhalt ist beleidigend.|Es ist ein verfassungsfeindliches Symbol dabei, bitte schnell entfernen.}"
@@ -579,7 +579,7 @@ var services = []serviceDef{
 		},
 		Forward: []forwardTo{{"ABF", "Fahrzeug nach Fristablauf zur Entsorgung freigegeben."}},
 		Replies: []string{"Das Fahrzeug wurde mit einer Frist zur Entfernung markiert.", "Wir ermitteln den Halter."},
-		Fixed:   []string{"Das Fahrzeug wurde abgeschleppt.", "Das Fahrradwrack wurde entfernt.", "Der Halter hat das Fahrzeug entfernt."},
+		Fixed:   []string{"Das Fahrzeug wurde entfernt.", "Nach Ablauf der Frist wurde das Fahrzeug entfernt.", "Der Halter hat das Fahrzeug entfernt."},
 	},
 	{
 		Code: "sonstiges", Group: "Ordnung", Name: "Sonstiger Mangel im öffentlichen Raum",

@@ -39,6 +39,25 @@ func TestSeed(t *testing.T) {
 		t.Run("catalogue", func(t *testing.T) { checkCatalogue(t, db, j) })
 		t.Run("logins", func(t *testing.T) { checkLogins(t, db, info) })
 		t.Run("requests", func(t *testing.T) { checkRequests(t, db, j, area) })
+		t.Run("audit", func(t *testing.T) {
+			// The replay runs in global time order, so the audit log reads
+			// like a real year: an unbroken chain with times never going back.
+			v := audit.NewVerifier()
+			var prev audit.Entry
+			err := db.AuditEntries(ctx, func(e audit.Entry) error {
+				if e.At.Before(prev.At) {
+					t.Errorf("audit %d (%s) at %s is before %d (%s) at %s", e.Seq, e.Action, e.At, prev.Seq, prev.Action, prev.At)
+				}
+				prev = e
+				return v.Next(e)
+			})
+			if err != nil {
+				t.Fatalf("audit chain: %v", err)
+			}
+			if v.Count() < n {
+				t.Errorf("%d audit entries, want one per staff action (more than %d)", v.Count(), n)
+			}
+		})
 
 		t.Run("second seed writes nothing", func(t *testing.T) {
 			before := auditCount(t, db)

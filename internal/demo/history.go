@@ -263,7 +263,11 @@ func (p *planner) history(reps []*report, i int, rep *report) {
 
 	switch x := r.Float64(); {
 	case x < 0.07:
-		add(step{at: triage, kind: stepClose, resolution: "not_responsible", text: r.pick(notResponsible...)})
+		msgs, ok := notResponsible[svc.Group]
+		if !ok {
+			msgs = notResponsible[""]
+		}
+		add(step{at: triage, kind: stepClose, resolution: "not_responsible", text: r.pick(msgs...)})
 		rep.firstClose = last
 		p.truncate(rep)
 		return
@@ -312,7 +316,7 @@ func (p *planner) history(reps []*report, i int, rep *report) {
 	}
 	add(step{at: resolveAt, kind: stepClose, resolution: "fixed", text: r.pick(svc.Fixed...)})
 	rep.firstClose = last
-	if r.chance(0.05) {
+	if r.chance(0.03) {
 		// The reporter disagrees, through the status link, a few days later.
 		reopen := last.Add(time.Duration(p.uniform(24, 14*24) * float64(time.Hour))).Truncate(time.Second)
 		add(step{at: reopen, kind: stepReopen, text: r.pick(reopenReasons...)})

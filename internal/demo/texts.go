@@ -74,12 +74,23 @@ func (r *rng) expand(tmpl string) string {
 
 // Closing messages for the resolutions other than fixed.
 var (
-	notResponsible = []string{
-		"Für diese Fläche ist die Deutsche Bahn zuständig. Wir haben Ihre Meldung dorthin weitergegeben.",
-		"Die Stelle liegt auf einem Privatgrundstück. Wir haben den Eigentümer informiert.",
-		"Es handelt sich um eine Landesstraße; zuständig ist die Landesbehörde für Straßenbau und Verkehr. Ihre Meldung ist weitergeleitet.",
-		"Zuständig sind die Stadtwerke. Wir haben Ihre Meldung dorthin weitergegeben.",
-		"Die Fläche gehört einer Wohnungsbaugesellschaft, die wir informiert haben.",
+	// notResponsible holds closing messages by service group; "" is the
+	// fallback for the other groups.
+	notResponsible = map[string][]string{
+		"Straße & Verkehr": {
+			"Es handelt sich um eine Landesstraße; zuständig ist die Landesbehörde für Straßenbau und Verkehr. Ihre Meldung ist weitergeleitet.",
+			"Die Stelle liegt auf Bahngelände. Wir haben Ihre Meldung an die Deutsche Bahn weitergegeben.",
+			"Die Fläche ist eine Privatstraße. Wir haben den Eigentümer informiert.",
+		},
+		"Beleuchtung": {
+			"Die Leuchte gehört zu einem Privatgelände. Wir haben den Eigentümer informiert.",
+			"Die Beleuchtung an dieser Stelle betreiben die Stadtwerke. Ihre Meldung ist weitergeleitet.",
+		},
+		"": {
+			"Die Stelle liegt auf Bahngelände. Wir haben Ihre Meldung an die Deutsche Bahn weitergegeben.",
+			"Die Stelle liegt auf einem Privatgrundstück. Wir haben den Eigentümer informiert.",
+			"Die Fläche gehört einer Wohnungsbaugesellschaft, die wir informiert haben.",
+		},
 	}
 	rejected = []string{
 		"Die Meldung beschreibt keinen Mangel im öffentlichen Raum. Bitte wenden Sie sich an das Bürgerbüro.",
