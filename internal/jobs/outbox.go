@@ -49,8 +49,22 @@ func (w *Worker) Kick() {
 	}
 }
 
-// Run delivers until ctx is done.
+// Run delivers until ctx is done. On SQLite, where this process owns the
+// database file, it first releases leases left by a crashed predecessor.
 func (w *Worker) Run(ctx context.Context) {
+	if w.db.Dialect() == store.SQLite {
+		var n int64
+		err := w.db.WriteTx(ctx, func(tx *store.Tx) error {
+			var err error
+			n, err = tx.ReleaseOutboxLeases(ctx)
+			return err
+		})
+		if err != nil {
+			w.log.Error("outbox: release leases", "err", err)
+		} else if n > 0 {
+			w.log.Info("outbox: released leases of a previous run", "items", n)
+		}
+	}
 	t := time.NewTicker(w.Poll)
 	defer t.Stop()
 	for {

@@ -122,3 +122,16 @@ func (tx *Tx) OutboxItems(ctx context.Context, limit int) ([]*OutboxItem, error)
 	}
 	return out, rows.Err()
 }
+
+// ReleaseOutboxLeases clears every lease. Only safe when no other process
+// delivers from this database: rathaus calls it at start on SQLite, where
+// one process owns the file, so that mail claimed by a crashed process goes
+// out at once instead of after the lease. On PostgreSQL other nodes may hold
+// live leases; there the lease expires by itself.
+func (tx *Tx) ReleaseOutboxLeases(ctx context.Context) (int64, error) {
+	res, err := tx.exec(ctx, `UPDATE outbox SET locked_until = 0 WHERE locked_until > 0 AND delivered_at = 0 AND failed_at = 0`)
+	if err != nil {
+		return 0, fmt.Errorf("store: release outbox leases: %w", err)
+	}
+	return res.RowsAffected()
+}

@@ -1,0 +1,150 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/rathaus/rathaus/internal/auth"
+	"github.com/rathaus/rathaus/internal/casework"
+	"github.com/rathaus/rathaus/internal/jobs"
+	"github.com/rathaus/rathaus/internal/media"
+	"github.com/rathaus/rathaus/internal/notify"
+	"github.com/rathaus/rathaus/internal/store"
+	"github.com/rathaus/rathaus/internal/web"
+)
+
+func newLogger(format string, w io.Writer) *slog.Logger {
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, nil))
+	}
+	return slog.New(slog.NewTextHandler(w, nil))
+}
+
+// openStore opens and migrates the database.
+func openStore(ctx context.Context, dsn string, log *slog.Logger) (*store.DB, error) {
+	db, err := store.Open(ctx, dsn, log)
+	if err != nil {
+		return nil, err
+	}
+	if err := db.Migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, err := parseConfig("serve", args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg.LogFormat, stderr)
+	db, err := openStore(ctx, cfg.DB, log)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	return serve(ctx, cfg, db, log, nil)
+}
+
+// serve runs the HTTP server and the outbox worker until ctx is done, then
+// shuts down gracefully: no new connections, running requests finish (up
+// to 20 s), the worker stops after its current item. ready, if not nil,
+// is called with the bound address once the server listens.
+func serve(ctx context.Context, cfg *config, db *store.DB, log *slog.Logger, ready func(addr string)) error {
+	var mailer notify.Mailer
+	if cfg.Dev {
+		mailer = notify.NewLogMailer(log)
+	} else {
+		m, err := notify.NewSMTPMailer(cfg.SMTP)
+		if err != nil {
+			return err
+		}
+		mailer = m
+	}
+	blobs, err := media.NewBlobStore(cfg.Data)
+	if err != nil {
+		return err
+	}
+	worker := jobs.NewWorker(db, mailer, time.Now, log)
+	cases := casework.New(db, time.Now, casework.Config{BaseURL: cfg.BaseURL, Kick: worker.Kick, Log: log})
+	jurisdiction, err := defaultJurisdiction(ctx, db, cfg.Jurisdiction)
+	if err != nil {
+		return err
+	}
+	handler, err := web.NewHandler(web.Deps{
+		Cases: cases, Auth: auth.New(db, time.Now), Blobs: blobs, Limits: media.DefaultLimits(), Log: log,
+		Now: time.Now, BaseURL: cfg.BaseURL, DefaultJurisdiction: jurisdiction, TrustedProxies: cfg.TrustedProxies,
+		PostsPerMinute: cfg.PostsPerMinute, TileURL: cfg.TileURL, SecureCookies: strings.HasPrefix(cfg.BaseURL, "https://"),
+	})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       2 * time.Minute, // photo uploads on slow mobile links
+		WriteTimeout:      2 * time.Minute,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	workerCtx, stopWorker := context.WithCancel(context.WithoutCancel(ctx))
+	workerDone := make(chan struct{})
+	go func() {
+		defer close(workerDone)
+		worker.Run(workerCtx)
+	}()
+	go jobs.RunRetention(workerCtx, db, time.Now, time.Hour, log)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	log.Info("listening", "addr", ln.Addr().String(), "jurisdiction", jurisdiction, "dialect", db.Dialect())
+	if ready != nil {
+		ready(ln.Addr().String())
+	}
+	select {
+	case err := <-errc:
+		stopWorker()
+		<-workerDone
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	shutCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	err = srv.Shutdown(shutCtx)
+	stopWorker()
+	<-workerDone
+	if err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
+
+// defaultJurisdiction picks the slug used when requests name none: the
+// configured one, else the first one in the database.
+func defaultJurisdiction(ctx context.Context, db *store.DB, slug string) (string, error) {
+	if slug != "" {
+		return slug, nil
+	}
+	var first string
+	err := db.ReadTx(ctx, func(tx *store.Tx) error {
+		js, err := tx.Jurisdictions(ctx)
+		if len(js) > 0 {
+			first = js[0].Slug
+		}
+		return err
+	})
+	return first, err
+}
