@@ -1,0 +1,26 @@
+#!/bin/sh
+# vendor.sh copies the front-end libraries that rathaus serves from
+# internal/web/ui/static/vendor/ out of node_modules. The copies are
+# committed, so `go build` needs no npm; run this script only to update a
+# library (change its version in package.json, then run it and commit).
+set -eu
+cd "$(dirname "$0")/.."
+
+if [ -f package-lock.json ]; then
+	npm ci --no-audit --no-fund
+else
+	npm install --no-audit --no-fund
+fi
+
+dest=internal/web/ui/static/vendor/leaflet
+rm -rf "$dest"
+mkdir -p "$dest/images"
+cp node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css "$dest/"
+cp node_modules/leaflet/dist/images/* "$dest/images/"
+cp node_modules/leaflet/LICENSE "$dest/LICENSE"
+version=$(node -p "require('./node_modules/leaflet/package.json').version")
+cat > "$dest/README.md" <<NOTE
+Leaflet $version (https://leafletjs.com), copied from the npm package by
+scripts/vendor.sh. Licence: BSD 2-Clause, see LICENSE in this folder.
+NOTE
+echo "vendored leaflet $version into $dest"
