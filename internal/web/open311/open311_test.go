@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/rathaus/rathaus"
+	"github.com/rathaus/rathaus/internal/casework"
 	"github.com/rathaus/rathaus/internal/store"
 	"github.com/rathaus/rathaus/internal/store/storetest"
 )
@@ -29,6 +30,7 @@ func TestOpen311(t *testing.T) {
 		t.Run("get", st.testGet)
 		t.Run("query_errors", st.testQueryErrors)
 		t.Run("history_and_updates", st.testHistoryAndUpdates)
+		t.Run("staff_services_hidden", st.testStaffHidden)
 	})
 }
 
@@ -466,5 +468,42 @@ func (st *stack) testHistoryAndUpdates(t *testing.T) {
 	x := st.get(t, "/servicerequestupdates.xml", url.Values{"start_date": {start.Format(time.RFC3339)}})
 	if !bytes.HasPrefix(x.body, []byte(`<?xml version="1.0" encoding="utf-8"?>`+"\n"+`<service_request_updates><request_update><update_id>`)) {
 		t.Errorf("updates XML %s", x.body)
+	}
+}
+
+// Requests of staff services (IT orders, tickets) never show through
+// Open311, whichever way a client asks.
+func (st *stack) testStaffHidden(t *testing.T) {
+	ctx := context.Background()
+	start := time.Now().Add(-time.Second)
+	r, err := st.cases.Submit(ctx, st.j, casework.Submission{ServiceCode: "laptop", Address: "Rathaus, Zimmer 101",
+		Description: "Neuer Laptop für Frau Schmidt", Channel: rathaus.ChannelWeb})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.cases.Reply(ctx, st.j, st.staff, r.ID, "Bestellt."); err != nil {
+		t.Fatal(err)
+	}
+	id := strconv.FormatInt(r.ID, 10)
+	for _, c := range []struct {
+		path string
+		q    url.Values
+	}{
+		{"/requests.json", nil},
+		{"/requests.json", url.Values{"service_code": {"laptop"}}},
+		{"/requests.json", url.Values{"service_code": {"laptop,litter"}}},
+		{"/requests.json", url.Values{"service_request_id": {id}}},
+		{"/servicerequestupdates.json", url.Values{"start_date": {start.Format(time.RFC3339)}}},
+	} {
+		a := st.get(t, c.path, c.q)
+		if a.status != 200 || bytes.Contains(a.body, []byte("Laptop")) || bytes.Contains(a.body, []byte("Bestellt")) ||
+			bytes.Contains(a.body, []byte(`"service_request_id":"`+id+`"`)) {
+			t.Errorf("GET %s?%s shows the staff request %s: %d %s", c.path, c.q.Encode(), id, a.status, a.body)
+		}
+	}
+	for _, path := range []string{"/requests/" + id + ".json", "/tokens/" + r.Token + ".json"} {
+		if a := st.get(t, path, nil); a.status != 404 {
+			t.Errorf("GET %s = %d %s, want 404", path, a.status, a.body)
+		}
 	}
 }

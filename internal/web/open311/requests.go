@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -35,11 +36,38 @@ func (h *handler) list(w http.ResponseWriter, r *http.Request, format, _ string)
 	if err != nil {
 		return err
 	}
+	cat, err := h.catalogue(r.Context(), j)
+	if err != nil {
+		return err
+	}
+	// Only requests of public services: the store filters by code, so
+	// that paging counts what the client sees; explicit ids are checked
+	// one by one below.
+	if len(cq.IDs) == 0 {
+		var codes []string
+		if len(cq.ServiceCodes) == 0 {
+			codes = cat.active
+		}
+		for _, code := range cq.ServiceCodes {
+			if ok, err := cat.public(r.Context(), code); err != nil {
+				return err
+			} else if ok {
+				codes = append(codes, code)
+			}
+		}
+		if len(codes) == 0 {
+			return h.renderRequests(w, r, format, j, cat, nil, false)
+		}
+		cq.ServiceCodes = codes
+	}
 	rs, err := h.d.Cases.List(r.Context(), j, cq)
 	if err != nil {
 		return err
 	}
-	return h.renderRequests(w, r, format, j, rs, q.Get("extensions") == "true")
+	if rs, err = cat.publicOnly(r.Context(), rs); err != nil {
+		return err
+	}
+	return h.renderRequests(w, r, format, j, cat, rs, q.Get("extensions") == "true")
 }
 
 // query turns the query string of GET requests into a casework query.
@@ -190,7 +218,16 @@ func (h *handler) requestByID(w http.ResponseWriter, r *http.Request, format, id
 	if err != nil {
 		return err
 	}
-	return h.renderRequests(w, r, format, j, []*rathaus.Request{req}, q.Get("extensions") == "true")
+	cat, err := h.catalogue(r.Context(), j)
+	if err != nil {
+		return err
+	}
+	if ok, err := cat.public(r.Context(), req.ServiceCode); err != nil {
+		return err
+	} else if !ok {
+		return rathaus.NotFoundf("service_request_id %d not found", id)
+	}
+	return h.renderRequests(w, r, format, j, cat, []*rathaus.Request{req}, q.Get("extensions") == "true")
 }
 
 // token serves GET tokens/{token}.{fmt}.
@@ -206,17 +243,22 @@ func (h *handler) token(w http.ResponseWriter, r *http.Request, format, token st
 	if err != nil {
 		return err
 	}
+	cat, err := h.catalogue(r.Context(), j)
+	if err != nil {
+		return err
+	}
+	if ok, err := cat.public(r.Context(), req.ServiceCode); err != nil {
+		return err
+	} else if !ok {
+		return rathaus.NotFoundf("token %q not found", truncate(token, 80))
+	}
 	h.render(w, http.StatusOK, format, tokenList{Requests: []tokenAnswer{{ServiceRequestID: strconv.FormatInt(req.ID, 10), Token: req.Token}}})
 	return nil
 }
 
 // renderRequests writes the public representation of rs.
-func (h *handler) renderRequests(w http.ResponseWriter, r *http.Request, format string, j *rathaus.Jurisdiction, rs []*rathaus.Request, ext bool) error {
+func (h *handler) renderRequests(w http.ResponseWriter, r *http.Request, format string, j *rathaus.Jurisdiction, cat *catalogue, rs []*rathaus.Request, ext bool) error {
 	ctx := r.Context()
-	cat, err := h.catalogue(ctx, j)
-	if err != nil {
-		return err
-	}
 	cal, err := h.d.Cases.Calendar(ctx, j)
 	if err != nil {
 		return err
@@ -335,12 +377,13 @@ func stamp(t time.Time, loc *time.Location) string {
 	return t.In(loc).Format(time.RFC3339)
 }
 
-// catalogue caches service and department names of one jurisdiction for
-// the length of one call.
+// catalogue caches the services and department names of one
+// jurisdiction for the length of one call.
 type catalogue struct {
 	h           *handler
 	j           *rathaus.Jurisdiction
-	services    map[string]string // code -> name
+	services    map[string]*rathaus.Service // by code; nil: no such service
+	active      []string                    // codes of active services open to Open311, sorted
 	departments map[int64]string
 }
 
@@ -353,30 +396,71 @@ func (h *handler) catalogue(ctx context.Context, j *rathaus.Jurisdiction) (*cata
 	if err != nil {
 		return nil, err
 	}
-	c := &catalogue{h: h, j: j, services: map[string]string{}, departments: map[int64]string{}}
+	c := &catalogue{h: h, j: j, services: map[string]*rathaus.Service{}, departments: map[int64]string{}}
 	for _, s := range svcs {
-		c.services[s.Code] = s.Name
+		c.services[s.Code] = s
+		if offered(s) {
+			c.active = append(c.active, s.Code)
+		}
 	}
+	slices.Sort(c.active)
 	for _, d := range deps {
 		c.departments[d.ID] = d.Name
 	}
 	return c, nil
 }
 
-// serviceName returns the name of a service; Services lists only active
-// ones, so a retired service is looked up once.
-func (c *catalogue) serviceName(ctx context.Context, code string) (string, error) {
-	if n, ok := c.services[code]; ok {
-		return n, nil
+// service returns the service with code, or nil; Services lists only
+// active ones, so a retired service is looked up once.
+func (c *catalogue) service(ctx context.Context, code string) (*rathaus.Service, error) {
+	if s, ok := c.services[code]; ok {
+		return s, nil
 	}
 	s, err := c.h.d.Cases.Service(ctx, c.j, code)
 	if rathaus.KindOf(err) == rathaus.KindNotFound {
-		c.services[code] = code
-		return code, nil
+		s, err = nil, nil
 	}
+	if err != nil {
+		return nil, err
+	}
+	c.services[code] = s
+	return s, nil
+}
+
+// public reports whether requests of service code may be shown to Open311
+// clients: staff services (IT tickets, orders) are never shown, also when
+// they are retired.
+func (c *catalogue) public(ctx context.Context, code string) (bool, error) {
+	s, err := c.service(ctx, code)
+	if err != nil || s == nil {
+		return false, err
+	}
+	return s.Audience != "staff", nil
+}
+
+// serviceName returns the name of a service, or its code when it is gone.
+func (c *catalogue) serviceName(ctx context.Context, code string) (string, error) {
+	s, err := c.service(ctx, code)
 	if err != nil {
 		return "", err
 	}
-	c.services[code] = s.Name
+	if s == nil {
+		return code, nil
+	}
 	return s.Name, nil
+}
+
+// publicOnly keeps the requests of public services.
+func (c *catalogue) publicOnly(ctx context.Context, rs []*rathaus.Request) ([]*rathaus.Request, error) {
+	kept := rs[:0]
+	for _, r := range rs {
+		ok, err := c.public(ctx, r.ServiceCode)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			kept = append(kept, r)
+		}
+	}
+	return kept, nil
 }

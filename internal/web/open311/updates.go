@@ -82,8 +82,17 @@ func (h *handler) updates(w http.ResponseWriter, r *http.Request, format, _ stri
 			}
 		}
 	}
+	cat, err := h.catalogue(ctx, j)
+	if err != nil {
+		return err
+	}
 	out := updateList{Updates: make([]requestUpdate, 0, len(ups))}
 	for _, u := range ups {
+		if ok, err := cat.public(ctx, u.Request.ServiceCode); err != nil {
+			return err
+		} else if !ok {
+			continue
+		}
 		state, ok := after[u.Event.ID]
 		if !ok {
 			state = u.Request.State
