@@ -162,6 +162,12 @@ const (
 	ChannelCounter Channel = "counter"
 )
 
+// Public reports whether citizens use the channel themselves (so staff-only
+// services are not offered through it).
+func (c Channel) Public() bool {
+	return c == ChannelWeb || c == ChannelOpen311 || c == ChannelApp
+}
+
 // Contact is the reporter's personal data. It is never published and is
 // erased when the retention period ends.
 type Contact struct {

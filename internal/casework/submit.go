@@ -219,6 +219,9 @@ func (c *Cases) Submit(ctx context.Context, j *rathaus.Jurisdiction, sub Submiss
 	if !s.Active {
 		return nil, rathaus.Invalidf("service_code", "%q is no longer offered", s.Code)
 	}
+	if s.Audience == "staff" && sub.Channel.Public() {
+		return nil, rathaus.Invalidf("service_code", "%q is not a service of %s", sub.ServiceCode, j.Name)
+	}
 	attrs, err := sub.validate(s)
 	if err != nil {
 		return nil, err
