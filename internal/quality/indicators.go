@@ -1,0 +1,455 @@
+package quality
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/rathaus/rathaus"
+	"github.com/rathaus/rathaus/internal/calendar"
+	"github.com/rathaus/rathaus/internal/store"
+)
+
+// Slice says which requests an indicator table covers and how its rows
+// are split.
+type Slice struct {
+	JurisdictionID int64
+	// From and To are local dates (only the date counts), both inclusive.
+	// Volume and first response count requests submitted on those days;
+	// resolution, SLA, reopen and survey figures count requests finally
+	// closed on those days ("resolved in the period").
+	From, To time.Time
+	// By splits rows: "service", "department", "channel", or "" for one row.
+	By string
+	// Filters; zero values do not filter.
+	ServiceCode  string
+	DepartmentID int64
+	Channel      string
+	// Now is the instant backlog age and "overdue now" refer to; zero
+	// means time.Now().
+	Now time.Time
+	// Costs prices a case; nil leaves CostPerCase empty.
+	Costs *Costs
+}
+
+// Costs configures the cost per case: what the intake of a case costs per
+// channel, plus staff time at an hourly rate.
+type Costs struct {
+	PerChannel        map[string]float64 // e.g. {"web": 0.8, "phone": 6.5, "counter": 12}
+	PerStaffHour      float64            // e.g. 58.0 (KGSt rate for a mid-grade post)
+	StaffHoursPerCase map[string]float64 // per service code; "" is the default
+}
+
+// Row is one slice of an indicator table. Pointer fields are nil where
+// the figure is undefined (no closed request, no rating, no SLA).
+type Row struct {
+	Key                      string             `json:"key"`
+	Label                    string             `json:"label"`
+	Volume                   int64              `json:"volume"`
+	Backlog                  int64              `json:"backlog"`
+	BacklogAgeHours          *float64           `json:"backlog_median_age_hours"` // median age of open requests, wall-clock hours
+	MedianFirstResponseHours *float64           `json:"median_first_response_hours"`
+	P90FirstResponseHours    *float64           `json:"p90_first_response_hours"`
+	MedianResolutionHours    *float64           `json:"median_resolution_hours"`
+	P90ResolutionHours       *float64           `json:"p90_resolution_hours"`
+	Closed                   int64              `json:"closed"`
+	WithinSLAShare           *float64           `json:"within_sla_share"`
+	OverdueNow               int64              `json:"overdue_now"`
+	ReopenRate               *float64           `json:"reopen_rate"`
+	DuplicateShare           *float64           `json:"duplicate_share"`
+	ForwardRate              *float64           `json:"forward_rate"`
+	ChannelMix               map[string]float64 `json:"channel_mix"` // share of volume per channel
+	CostPerCase              *float64           `json:"cost_per_case"`
+	Ratings                  int64              `json:"ratings"`
+	CSAT                     *float64           `json:"csat"` // share of ratings 4 or 5
+	NPS                      *float64           `json:"nps"`  // % rating 5 minus % rating 1-3, -100..100
+}
+
+// groupColumn maps Slice.By to the store's column.
+func groupColumn(by string) (string, error) {
+	switch by {
+	case "service":
+		return "service_code", nil
+	case "department":
+		return "department_id", nil
+	case "channel":
+		return "channel", nil
+	case "":
+		return "", nil
+	}
+	return "", rathaus.Invalidf("by", "must be service, department or channel, not %q", by)
+}
+
+// parts collects what a row is computed from.
+type parts struct {
+	sums     store.DailySums
+	channels map[string]int64
+	resp     []int64
+	res      []int64
+	ages     []int64 // microseconds
+	backlog  int64
+	overdue  int64
+}
+
+func (p *parts) add(s store.DailySums) {
+	t := &p.sums
+	t.Volume += s.Volume
+	t.Duplicates += s.Duplicates
+	t.Forwarded += s.Forwarded
+	t.Responded += s.Responded
+	t.ResponseSecs += s.ResponseSecs
+	t.Closed += s.Closed
+	t.ResolutionSecs += s.ResolutionSecs
+	t.SLAClosed += s.SLAClosed
+	t.WithinSLA += s.WithinSLA
+	t.Reopened += s.Reopened
+	t.Ratings += s.Ratings
+	t.RatingSum += s.RatingSum
+	t.Satisfied += s.Satisfied
+	t.Promoters += s.Promoters
+	t.Detractors += s.Detractors
+	if s.Volume > 0 {
+		p.channels[s.Channel] += s.Volume
+	}
+}
+
+// gather reads the rollup totals, the durations and the backlog for f
+// and files them under rekey(key); rekey returns "" to drop a key.
+func gather(ctx context.Context, db *store.DB, f store.QualityFilter, withBacklog bool, now time.Time, rekey func(string) string) (map[string]*parts, error) {
+	out := map[string]*parts{}
+	get := func(k string) *parts {
+		p := out[k]
+		if p == nil {
+			p = &parts{channels: map[string]int64{}}
+			out[k] = p
+		}
+		return p
+	}
+	err := db.ReadTx(ctx, func(tx *store.Tx) error {
+		totals, err := tx.DailyTotals(ctx, f)
+		if err != nil {
+			return err
+		}
+		for _, s := range totals {
+			if k := rekey(s.Key); k != "" {
+				get(k).add(s)
+			}
+		}
+		for _, m := range []string{"first_response", "resolution"} {
+			ds, err := tx.Durations(ctx, f, m)
+			if err != nil {
+				return err
+			}
+			for _, d := range ds {
+				k := rekey(d.Key)
+				if k == "" {
+					continue
+				}
+				p := get(k)
+				if m == "first_response" {
+					p.resp = append(p.resp, d.Secs)
+				} else {
+					p.res = append(p.res, d.Secs)
+				}
+			}
+		}
+		if !withBacklog {
+			return nil
+		}
+		open, err := tx.OpenFacts(ctx, f)
+		if err != nil {
+			return err
+		}
+		for _, o := range open {
+			k := rekey(o.Key)
+			if k == "" {
+				continue
+			}
+			p := get(k)
+			p.backlog++
+			p.ages = append(p.ages, max(now.Sub(o.SubmittedAt), 0).Microseconds())
+			if !o.DueAt.IsZero() && o.DueAt.Before(now) {
+				p.overdue++
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// row turns parts into the published figures.
+func (p *parts) row(key, label, serviceCode string, costs *Costs) Row {
+	s := p.sums
+	r := Row{Key: key, Label: label, Volume: s.Volume, Backlog: p.backlog, OverdueNow: p.overdue, Closed: s.Closed, Ratings: s.Ratings}
+	r.BacklogAgeHours = hours(p.ages, median, 3600e6)
+	r.MedianFirstResponseHours = hours(p.resp, median, 3600)
+	r.P90FirstResponseHours = hours(p.resp, p90, 3600)
+	r.MedianResolutionHours = hours(p.res, median, 3600)
+	r.P90ResolutionHours = hours(p.res, p90, 3600)
+	r.WithinSLAShare = ratio(s.WithinSLA, s.SLAClosed)
+	r.ReopenRate = ratio(s.Reopened, s.Closed)
+	r.DuplicateShare = ratio(s.Duplicates, s.Volume)
+	r.ForwardRate = ratio(s.Forwarded, s.Volume)
+	r.CSAT = ratio(s.Satisfied, s.Ratings)
+	if s.Ratings > 0 {
+		v := float64(s.Promoters-s.Detractors) * 100 / float64(s.Ratings)
+		r.NPS = &v
+	}
+	r.ChannelMix = map[string]float64{}
+	for ch, n := range p.channels {
+		r.ChannelMix[ch] = float64(n) / float64(s.Volume)
+	}
+	if costs != nil && s.Volume > 0 {
+		var intake float64
+		for ch, n := range p.channels {
+			intake += float64(n) * costs.PerChannel[ch]
+		}
+		staff, ok := costs.StaffHoursPerCase[serviceCode]
+		if !ok {
+			staff = costs.StaffHoursPerCase[""]
+		}
+		v := intake/float64(s.Volume) + staff*costs.PerStaffHour
+		r.CostPerCase = &v
+	}
+	return r
+}
+
+// median is the middle value, or the mean of the two middle values; the
+// second result is false for no values. vs is sorted in place.
+func median(vs []int64) (float64, bool) {
+	if len(vs) == 0 {
+		return 0, false
+	}
+	slices.Sort(vs)
+	n := len(vs)
+	if n%2 == 1 {
+		return float64(vs[n/2]), true
+	}
+	return (float64(vs[n/2-1]) + float64(vs[n/2])) / 2, true
+}
+
+// p90 is the nearest-rank 90th percentile: the smallest value that at
+// least 90 % of the values do not exceed.
+func p90(vs []int64) (float64, bool) {
+	if len(vs) == 0 {
+		return 0, false
+	}
+	slices.Sort(vs)
+	return float64(vs[int(math.Ceil(0.9*float64(len(vs))))-1]), true
+}
+
+// hours applies a quantile to vs and converts the result, counted in
+// units of which per make an hour.
+func hours(vs []int64, quantile func([]int64) (float64, bool), per float64) *float64 {
+	v, ok := quantile(vs)
+	if !ok {
+		return nil
+	}
+	h := v / per
+	return &h
+}
+
+func ratio(a, b int64) *float64 {
+	if b == 0 {
+		return nil
+	}
+	v := float64(a) / float64(b)
+	return &v
+}
+
+// env is what labelling and day arithmetic need of a jurisdiction.
+type env struct {
+	j        *rathaus.Jurisdiction
+	cal      *calendar.Calendar
+	services map[string]*rathaus.Service
+	depts    map[int64]*rathaus.Department
+}
+
+func loadEnv(ctx context.Context, db *store.DB, jurisdictionID int64) (*env, error) {
+	e := &env{services: map[string]*rathaus.Service{}, depts: map[int64]*rathaus.Department{}}
+	err := db.ReadTx(ctx, func(tx *store.Tx) error {
+		var err error
+		if e.j, err = tx.JurisdictionByID(ctx, jurisdictionID); err != nil {
+			return err
+		}
+		ss, err := tx.Services(ctx, jurisdictionID)
+		if err != nil {
+			return err
+		}
+		for _, s := range ss {
+			e.services[s.Code] = s
+		}
+		ds, err := tx.Departments(ctx, jurisdictionID)
+		if err != nil {
+			return err
+		}
+		for _, d := range ds {
+			e.depts[d.ID] = d
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("quality: load jurisdiction %d: %w", jurisdictionID, err)
+	}
+	if e.cal, err = calendar.ForState(e.j.State); err != nil {
+		return nil, fmt.Errorf("quality: %w", err)
+	}
+	return e, nil
+}
+
+// channelLabels are the German names of the channels.
+var channelLabels = map[string]string{
+	"web": "Web-Formular", "open311": "Open311-App", "app": "App", "phone": "Telefon", "email": "E-Mail", "counter": "Bürgerbüro",
+}
+
+func (e *env) label(by, key string) string {
+	switch by {
+	case "service":
+		if s := e.services[key]; s != nil {
+			return s.Name
+		}
+	case "department":
+		id, _ := strconv.ParseInt(key, 10, 64)
+		if d := e.depts[id]; d != nil {
+			return d.Name
+		}
+		if id == 0 {
+			return "ohne Fachbereich"
+		}
+	case "channel":
+		if l, ok := channelLabels[key]; ok {
+			return l
+		}
+	case "":
+		return e.j.Name
+	}
+	return key
+}
+
+func (e *env) filter(s Slice) (store.QualityFilter, error) {
+	col, err := groupColumn(s.By)
+	if err != nil {
+		return store.QualityFilter{}, err
+	}
+	if s.From.IsZero() || s.To.IsZero() {
+		return store.QualityFilter{}, rathaus.Invalidf("from", "a period needs a first and a last day")
+	}
+	f := store.QualityFilter{JurisdictionID: s.JurisdictionID, FromDay: civilDay(s.From), ToDay: civilDay(s.To),
+		GroupBy: col, ServiceCode: s.ServiceCode, DepartmentID: s.DepartmentID, Channel: s.Channel}
+	if f.FromDay > f.ToDay {
+		return f, rathaus.Invalidf("to", "the last day %s is before the first day %s", s.To.Format(time.DateOnly), s.From.Format(time.DateOnly))
+	}
+	return f, nil
+}
+
+// civilDay is the date of t as written (t's own zone), as YYYYMMDD: a
+// period given as dates means those dates in the town hall's calendar.
+func civilDay(t time.Time) int {
+	y, m, d := t.Date()
+	return y*10000 + int(m)*100 + d
+}
+
+// Indicators returns one row per slice (sorted by key), or one row for the
+// whole jurisdiction when s.By is "".
+func Indicators(ctx context.Context, db *store.DB, s Slice) ([]Row, error) {
+	e, err := loadEnv(ctx, db, s.JurisdictionID)
+	if err != nil {
+		return nil, err
+	}
+	f, err := e.filter(s)
+	if err != nil {
+		return nil, err
+	}
+	now := s.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	ps, err := gather(ctx, db, f, true, now, func(k string) string {
+		if s.By == "" {
+			return "all"
+		}
+		return k
+	})
+	if err != nil {
+		return nil, fmt.Errorf("quality: indicators: %w", err)
+	}
+	keys := make([]string, 0, len(ps))
+	for k := range ps {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	rows := make([]Row, 0, len(keys))
+	for _, k := range keys {
+		svc := ""
+		if s.By == "service" {
+			svc = k
+		} else if s.ServiceCode != "" {
+			svc = s.ServiceCode
+		}
+		rows = append(rows, ps[k].row(k, e.label(s.By, k), svc, s.Costs))
+	}
+	return rows, nil
+}
+
+// Point is one period of a series.
+type Point struct {
+	Period string    `json:"period"` // "2026-03-02", "2026-W10" or "2026-03"
+	Start  time.Time `json:"start"`  // first day, midnight in the calendar's zone
+	Row
+}
+
+// Series returns the indicators of s (its By is ignored) per "day",
+// "week" (ISO, Monday first) or "month", one point per period from s.From
+// to s.To, empty periods included. Backlog and overdue refer to now and
+// are left at zero in a series.
+func Series(ctx context.Context, db *store.DB, s Slice, interval string) ([]Point, error) {
+	e, err := loadEnv(ctx, db, s.JurisdictionID)
+	if err != nil {
+		return nil, err
+	}
+	s.By = ""
+	f, err := e.filter(s)
+	if err != nil {
+		return nil, err
+	}
+	f.GroupBy = "day"
+	periodOf := map[string]string{} // YYYYMMDD -> period label
+	var points []Point
+	loc := e.cal.Location()
+	last := ""
+	for d := time.Date(s.From.Year(), s.From.Month(), s.From.Day(), 12, 0, 0, 0, time.UTC); civilDay(d) <= f.ToDay; d = d.AddDate(0, 0, 1) {
+		var label string
+		var start time.Time
+		switch interval {
+		case "day":
+			label, start = d.Format(time.DateOnly), d
+		case "week":
+			y, w := d.ISOWeek()
+			label, start = fmt.Sprintf("%d-W%02d", y, w), d.AddDate(0, 0, -((int(d.Weekday())+6)%7))
+		case "month":
+			label, start = d.Format("2006-01"), time.Date(d.Year(), d.Month(), 1, 12, 0, 0, 0, time.UTC)
+		default:
+			return nil, rathaus.Invalidf("interval", "must be day, week or month, not %q", interval)
+		}
+		periodOf[strconv.Itoa(civilDay(d))] = label
+		if label != last {
+			points = append(points, Point{Period: label, Start: time.Date(start.Year(), start.Month(), start.Day(), 0, 0, 0, 0, loc)})
+			last = label
+		}
+	}
+	ps, err := gather(ctx, db, f, false, time.Time{}, func(k string) string { return periodOf[k] })
+	if err != nil {
+		return nil, fmt.Errorf("quality: series: %w", err)
+	}
+	for i := range points {
+		p := ps[points[i].Period]
+		if p == nil {
+			p = &parts{channels: map[string]int64{}}
+		}
+		points[i].Row = p.row(points[i].Period, points[i].Period, s.ServiceCode, s.Costs)
+	}
+	return points, nil
+}
