@@ -23,6 +23,7 @@ func (s *server) routes(mux *http.ServeMux) {
 	// Citizen pages (no account needed).
 
 	// Staff pages: every one is registered with s.staff and a minimum role.
+	s.staffPages(mux) // internal/web/staff_routes.go
 
 	mux.Handle("/open311/v2/", http.StripPrefix("/open311/v2", open311.NewHandler(open311.Deps{
 		Cases: s.Cases, Auth: s.Auth, Blobs: s.Blobs, Limits: s.Limits, Log: s.Log, BaseURL: s.BaseURL,
