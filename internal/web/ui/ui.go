@@ -22,7 +22,7 @@ import (
 	"github.com/rathaus/rathaus/internal/media"
 )
 
-//go:embed templates
+//go:embed all:templates
 var templateFS embed.FS
 
 //go:embed static
