@@ -1,7 +1,6 @@
 package web
 
 import (
-	"html/template"
 	"io"
 	"net/http"
 	"strconv"
@@ -12,15 +11,25 @@ import (
 
 // routes lists every URL of rathaus.
 func (s *server) routes(mux *http.ServeMux) {
-	mux.HandleFunc("GET /{$}", s.home)
+	mux.HandleFunc("GET /{$}", s.ui.Home)
 	mux.HandleFunc("GET /healthz", s.health)
 	mux.HandleFunc("GET /media/{id}", s.photo)
 	mux.Handle("GET /static/", http.StripPrefix("/static/", s.ui.Static()))
+	mux.HandleFunc("GET /theme.css", s.ui.Theme)
+	mux.HandleFunc("GET /logo", s.ui.Logo)
 	mux.HandleFunc("GET /login", s.ui.LoginForm)
 	mux.HandleFunc("POST /login", s.ui.Login)
 	mux.HandleFunc("POST /logout", s.ui.Logout)
 
 	// Citizen pages (no account needed).
+	mux.HandleFunc("GET /melden", s.ui.ReportForm)
+	mux.HandleFunc("POST /melden", s.ui.ReportPost)
+	mux.HandleFunc("GET /melden/danke/{token}", s.ui.ReportDone)
+	mux.HandleFunc("GET /meldungen", s.ui.Reports)
+	mux.HandleFunc("GET /meldungen/{id}", s.ui.RequestPage)
+	mux.HandleFunc("GET /s/{token}", s.ui.StatusPage)
+	mux.HandleFunc("POST /s/{token}/reopen", s.ui.Reopen)
+	mux.HandleFunc("GET /bestaetigen/{token}", s.ui.Confirm)
 
 	// Staff pages: every one is registered with s.staff and a minimum role.
 	s.staffPages(mux) // internal/web/staff_routes.go
@@ -68,25 +77,6 @@ func (s *server) photo(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", m.ContentType)
 	w.Header().Set("Cache-Control", "public, max-age=86400, immutable")
 	io.Copy(w, f)
-}
-
-var homePage = template.Must(template.New("home").Parse(`<!doctype html>
-<html lang="de"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>rathaus – Mängelmelder</title></head>
-<body><main>
-<h1>rathaus – Mängelmelder</h1>
-<p>Diese Installation nimmt Meldungen über die Open311-GeoReport-v2-Schnittstelle entgegen.</p>
-<ul>
-<li><a href="/open311/v2/discovery.json">Open311 Discovery (JSON)</a></li>
-<li><a href="/open311/v2/services.json">Kategorien (JSON)</a></li>
-<li><a href="/open311/v2/requests.json">Aktuelle Meldungen (JSON)</a></li>
-</ul>
-</main></body></html>
-`))
-
-func (s *server) home(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	homePage.Execute(w, nil)
 }
 
 // fail maps a domain error to a plain-text answer.

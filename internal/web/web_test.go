@@ -200,3 +200,38 @@ func TestUploadedPhotoIsServedReencoded(t *testing.T) {
 		t.Fatalf("served photo: %v %+v", err, cfg)
 	}
 }
+
+func TestThemeCarriesBrandColours(t *testing.T) {
+	db := storetest.Open(t, store.SQLite)
+	srv := newServer(t, db, 1000)
+	get := func() string {
+		resp, err := srv.Client().Get(srv.URL + "/theme.css")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		if ct := resp.Header.Get("Content-Type"); ct != "text/css; charset=utf-8" {
+			t.Errorf("Content-Type = %q", ct)
+		}
+		return string(b)
+	}
+	if got := get(); got != "" {
+		t.Errorf("theme without settings = %q, want empty", got)
+	}
+	ctx := context.Background()
+	err := db.WriteTx(ctx, func(tx *store.Tx) error {
+		j, err := tx.Jurisdiction(ctx, "web")
+		if err != nil {
+			return err
+		}
+		return tx.SaveSettings(ctx, &store.Settings{JurisdictionID: j.ID, ColorPrimary: "#004b87", ColorSecondary: "#7a1f3d", UpdatedAt: time.Now()})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := ":root { --accent: #004b87; }\nheader.top { border-bottom: 6px solid #7a1f3d; }\n"
+	if got := get(); got != want {
+		t.Errorf("theme = %q, want %q", got, want)
+	}
+}

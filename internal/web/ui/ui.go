@@ -113,6 +113,7 @@ type Page struct {
 	Path         string
 	Flash        string
 	TileURL      string
+	HasLogo      bool
 	Data         any
 	cat          *i18n.Catalog
 }
@@ -171,6 +172,9 @@ func (u *UI) Render(w http.ResponseWriter, r *http.Request, status int, page, ti
 	p := &Page{Title: title, Locale: Locale(r), User: auth.UserFrom(r.Context()), Path: r.URL.Path, TileURL: u.TileURL, Data: data, cat: u.Catalog}
 	if j, err := u.jurisdiction(r.Context()); err == nil {
 		p.Jurisdiction = j
+		if s, err := u.Cases.Settings(r.Context(), j); err == nil {
+			p.HasLogo = s.LogoKey != ""
+		}
 	}
 	if c, err := r.Cookie("flash"); err == nil {
 		p.Flash = c.Value
