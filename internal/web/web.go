@@ -11,8 +11,8 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
-	"strings"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"golang.org/x/time/rate"

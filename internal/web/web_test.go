@@ -3,12 +3,12 @@ package web_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"image"
 	"image/jpeg"
 	"image/png"
 	"io"
 	"mime/multipart"
-	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
