@@ -41,6 +41,8 @@ Usage:
   rathaus audit verify [--db DSN]
                                check the hash chain of the audit log
   rathaus sortition [flags]    draw a balanced panel by lot (see --help)
+  rathaus quality export|import|rebuild [flags]
+                               quality indicators: CSV/JSON export, manual values, rebuild rollups
   rathaus bench open311|sortition [flags]
                                run a benchmark and write docs/benchmarks.md
 
@@ -73,6 +75,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runAudit(ctx, rest, getenv, stdout, stderr)
 	case "sortition":
 		return runSortition(ctx, rest, stdout, stderr)
+	case "quality":
+		return runQuality(ctx, rest, getenv, stdout, stderr)
 	case "bench":
 		return runBench(ctx, rest, getenv, stdout, stderr)
 	case "help", "-h", "--help":
