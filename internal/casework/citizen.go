@@ -94,6 +94,9 @@ func (c *Cases) prepareWeb(ctx context.Context, j *rathaus.Jurisdiction, sub Sub
 	if !s.Active {
 		return nil, nil, nil, rathaus.Invalidf("service_code", "%q is no longer offered", s.Code)
 	}
+	if s.Audience == "staff" {
+		return nil, nil, nil, rathaus.Invalidf("service_code", "%q is not a service of %s", sub.ServiceCode, j.Name)
+	}
 	attrs, err := sub.validate(s)
 	if err != nil {
 		return nil, nil, nil, err
