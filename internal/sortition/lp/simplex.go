@@ -1,11 +1,18 @@
-// Package lp is a small dense revised simplex solver for the linear
+// Package lp is a small revised simplex solver for the linear
 // programs of the sortition package: minimise c·x subject to A·x = b and
 // lo ≤ x ≤ hi, with columns that can be appended between solves (column
 // generation) and bounds that can be changed between solves (branch and
-// bound). The basis inverse is kept as a dense matrix, which is the right
-// trade for the few hundred to low thousands of rows that sortition
-// instances have after people are collapsed into profile types; it is not
-// meant as a general-purpose solver.
+// bound). The basis is factorised around its single-entry (slack)
+// columns with a small dense LU kernel and product-form updates (see
+// factor.go), which suits programs with thousands of rows whose optimal
+// bases are mostly slacks; it is not meant as a general-purpose solver.
+//
+// Numerics: pivots below 1e-7 of the largest entry of the transformed
+// column are refused, the ratio test is Harris's two-pass test with a
+// basic variable that drifted past a bound blocking at once (letting it
+// run further out made phases 1 and 2 end on infeasible bases), optimality
+// is confirmed on a fresh factorisation, and a basis found infeasible
+// there is repaired by a composite phase before optimising again.
 package lp
 
 import (
@@ -62,18 +69,15 @@ type LP struct {
 	cols []column
 	x    []float64
 
-	basis  []int // column index of the basic variable in each position
-	pos    []int // position in basis per column, -1 if nonbasic
-	binv   []float64
-	art    []int // artificial column per row, -1 until first needed
-	valid  bool  // basis and binv describe the current problem
-	dirty  bool  // bounds, right-hand side or coefficients changed since last solve
-	phase  int
-	pivots int
-	// blandOnly makes every pivot follow Bland's rule: slow, but it cannot
-	// cycle.
-	blandOnly bool
-	objSign   float64
+	basis   []int // column index of the basic variable in each position
+	pos     []int // position in basis per column, -1 if nonbasic
+	fac     factor
+	art     []int // artificial column per row, -1 until first needed
+	valid   bool  // basis and fac describe the current problem
+	dirty   bool  // bounds, right-hand side or coefficients changed since last solve
+	phase   int
+	pivots  int
+	objSign float64
 
 	// MaxIter bounds the pivots of one Solve call; 0 means 50·(rows+columns)+10000.
 	MaxIter int
@@ -198,18 +202,10 @@ func (p *LP) cost(j int) float64 {
 }
 
 func (p *LP) duals(y []float64) {
-	clear(y)
-	m := p.m
 	for r, j := range p.basis {
-		c := p.cost(j)
-		if c == 0 {
-			continue
-		}
-		row := p.binv[r*m : r*m+m]
-		for i, v := range row {
-			y[i] += c * v
-		}
+		y[r] = p.cost(j)
 	}
+	p.fac.btran(y, p.cols)
 }
 
 // SetBasis makes the given columns (one per row) the basis, with all other
@@ -270,18 +266,27 @@ func (p *LP) Solve(ctx context.Context) (Status, error) {
 		}
 	}
 	if !p.valid {
-		// Phase 1 pivots by Bland's rule: with Dantzig's rule it was seen to
-		// stall on degenerate master programs and report them infeasible.
-		p.blandOnly = true
 		st, err := p.phase1(ctx)
-		p.blandOnly = false
 		if err != nil || st != Optimal {
 			return st, err
 		}
 	}
 	p.dirty = false
-	p.phase = 2
-	return p.iterate(ctx)
+	for range 5 {
+		p.phase = 2
+		st, err := p.iterate(ctx)
+		if err != nil || st != Optimal || p.maxViolation() <= 1e-7 {
+			return st, err
+		}
+		// The fresh factorisation that confirmed optimality shows bound
+		// violations that the updates had hidden: restore feasibility
+		// from this basis and optimise again.
+		p.phase = 3
+		if _, err := p.iterate(ctx); err != nil {
+			return Optimal, err
+		}
+	}
+	return Optimal, errors.New("lp: cannot keep the basis feasible")
 }
 
 func (p *LP) clampNonbasic() {
@@ -344,7 +349,6 @@ func (p *LP) phase1(ctx context.Context) (Status, error) {
 		}
 	}
 	p.basis = make([]int, m)
-	p.binv = make([]float64, m*m)
 	for i := 0; i < m; i++ {
 		s := 1.0
 		if r[i] < 0 {
@@ -363,8 +367,8 @@ func (p *LP) phase1(ctx context.Context) (Status, error) {
 		p.x[a] = math.Abs(r[i])
 		p.basis[i] = a
 		p.pos[a] = i
-		p.binv[i*m+i] = s
 	}
+	p.fac.factorize(m, p.basis, p.cols)
 	p.valid = true
 	p.pivots = 0
 	p.phase = 1
@@ -391,66 +395,16 @@ func (p *LP) phase1(ctx context.Context) (Status, error) {
 	return Optimal, nil
 }
 
-// invert rebuilds the dense basis inverse by Gauss-Jordan elimination with
-// partial pivoting. It reports false when the basis is singular.
+// invert refactorises the basis. It reports false when the basis is
+// singular.
 func (p *LP) invert() bool {
-	m := p.m
-	a := make([]float64, m*m)
-	for r, j := range p.basis {
-		c := p.cols[j]
-		for k, i := range c.idx {
-			a[i*m+r] = c.val[k]
-		}
-	}
-	inv := make([]float64, m*m)
-	for i := 0; i < m; i++ {
-		inv[i*m+i] = 1
-	}
-	for col := 0; col < m; col++ {
-		best, bi := 0.0, -1
-		for i := col; i < m; i++ {
-			if v := math.Abs(a[i*m+col]); v > best {
-				best, bi = v, i
-			}
-		}
-		if best < 1e-11 {
-			return false
-		}
-		if bi != col {
-			for k := 0; k < m; k++ {
-				a[bi*m+k], a[col*m+k] = a[col*m+k], a[bi*m+k]
-				inv[bi*m+k], inv[col*m+k] = inv[col*m+k], inv[bi*m+k]
-			}
-		}
-		piv := 1 / a[col*m+col]
-		ar, ir := a[col*m:col*m+m], inv[col*m:col*m+m]
-		for k := range ar {
-			ar[k] *= piv
-			ir[k] *= piv
-		}
-		for i := 0; i < m; i++ {
-			f := a[i*m+col]
-			if i == col || f == 0 {
-				continue
-			}
-			ai, ii := a[i*m:i*m+m], inv[i*m:i*m+m]
-			for k := col; k < m; k++ {
-				ai[k] -= f * ar[k]
-			}
-			for k := range ii {
-				ii[k] -= f * ir[k]
-			}
-		}
-	}
-	p.binv = inv
 	p.pivots = 0
-	return true
+	return p.fac.factorize(p.m, p.basis, p.cols)
 }
 
 // computeXB sets the basic variables from the nonbasic ones. It reports
 // false if a value is not finite.
 func (p *LP) computeXB() bool {
-	m := p.m
 	r := append([]float64(nil), p.b...)
 	for j, c := range p.cols {
 		if p.pos[j] >= 0 || p.x[j] == 0 {
@@ -460,12 +414,9 @@ func (p *LP) computeXB() bool {
 			r[i] -= c.val[k] * p.x[j]
 		}
 	}
+	p.fac.ftran(r, p.cols)
 	for pos, j := range p.basis {
-		s := 0.0
-		row := p.binv[pos*m : pos*m+m]
-		for i, v := range row {
-			s += v * r[i]
-		}
+		s := r[pos]
 		if math.IsNaN(s) || math.IsInf(s, 0) {
 			return false
 		}
@@ -482,10 +433,7 @@ func (p *LP) iterate(ctx context.Context) (Status, error) {
 	if maxIter == 0 {
 		maxIter = 50*(m+len(p.cols)) + 10000
 	}
-	refactorEvery := 100
-	if m > 200 {
-		refactorEvery = m / 2
-	}
+	refactorEvery := maxEtas
 	degenerate := 0
 	for iter := 0; ; iter++ {
 		if iter >= maxIter {
@@ -507,7 +455,7 @@ func (p *LP) iterate(ctx context.Context) (Status, error) {
 			return Optimal, nil
 		}
 		p.duals(y)
-		bland := degenerate > 50 || p.blandOnly
+		bland := degenerate > 50 // Bland's entering rule against cycling
 		q, dir, best := -1, 0.0, 0.0
 		for j := range p.cols {
 			if p.pos[j] >= 0 {
@@ -539,37 +487,55 @@ func (p *LP) iterate(ctx context.Context) (Status, error) {
 			}
 		}
 		if q < 0 {
-			return Optimal, nil
+			if p.pivots == 0 {
+				return Optimal, nil
+			}
+			// Confirm optimality on a fresh factorisation, so that drift
+			// in the updated representation cannot end the solve early.
+			if !p.invert() || !p.computeXB() {
+				return Optimal, errors.New("lp: basis became singular")
+			}
+			continue
 		}
 		cq := &p.cols[q]
 		clear(alpha)
 		for k, i := range cq.idx {
-			v := cq.val[k]
-			for r := 0; r < m; r++ {
-				alpha[r] += p.binv[r*m+i] * v
-			}
+			alpha[i] = cq.val[k]
 		}
+		p.fac.ftran(alpha, p.cols)
 		// Basic variables move by −dir·θ·alpha. Harris two-pass ratio test;
 		// a variable outside its bounds (phase 3) blocks where it becomes
 		// feasible.
+		// Entries far below the largest are rounding noise of the
+		// factorisation; pivoting on them makes the basis ill-conditioned.
+		amax := 0.0
+		for _, v := range alpha {
+			amax = math.Max(amax, math.Abs(v))
+		}
+		tp := math.Max(tolPivot, 1e-7*amax)
 		target := func(r int) (float64, bool) {
 			a := dir * alpha[r]
 			jb := p.basis[r]
 			cb := &p.cols[jb]
 			x := p.x[jb]
+			// Outside phase 3 every basic variable counts as feasible: one
+			// that drifted past a bound by rounding must block at once
+			// rather than be let run further out, which is how phases 1
+			// and 2 used to end "optimal" on an infeasible basis.
+			composite := p.phase == 3
 			switch {
-			case a > tolPivot: // decreasing
-				if x > cb.hi+tolPrimal {
+			case a > tp: // decreasing
+				if composite && x > cb.hi+tolPrimal {
 					return cb.hi, true
 				}
-				if x >= cb.lo-tolPrimal && !math.IsInf(cb.lo, -1) {
+				if (!composite || x >= cb.lo-tolPrimal) && !math.IsInf(cb.lo, -1) {
 					return cb.lo, true
 				}
-			case a < -tolPivot: // increasing
-				if x < cb.lo-tolPrimal {
+			case a < -tp: // increasing
+				if composite && x < cb.lo-tolPrimal {
 					return cb.lo, true
 				}
-				if x <= cb.hi+tolPrimal && !math.IsInf(cb.hi, 1) {
+				if (!composite || x <= cb.hi+tolPrimal) && !math.IsInf(cb.hi, 1) {
 					return cb.hi, true
 				}
 			}
@@ -579,7 +545,11 @@ func (p *LP) iterate(ctx context.Context) (Status, error) {
 		for r := 0; r < m; r++ {
 			if tv, ok := target(r); ok {
 				a := dir * alpha[r]
-				thetaMax = math.Min(thetaMax, (math.Abs(p.x[p.basis[r]]-tv)+tolPrimal)/math.Abs(a))
+				dist := p.x[p.basis[r]] - tv // room before the bound, moving down
+				if a < 0 {
+					dist = -dist
+				}
+				thetaMax = math.Min(thetaMax, (math.Max(dist, 0)+tolPrimal)/math.Abs(a))
 			}
 		}
 		flip := cq.hi - cq.lo
@@ -597,14 +567,8 @@ func (p *LP) iterate(ctx context.Context) (Status, error) {
 				if (a > 0 && p.x[jb] < tv) || (a < 0 && p.x[jb] > tv) {
 					t = 0 // already past the bound within tolerance
 				}
-				if t <= thetaMax {
-					if bland {
-						if leave < 0 || t < theta-1e-12 || (math.Abs(t-theta) <= 1e-12 && jb < p.basis[leave]) {
-							leave, theta, leaveAt = r, t, tv
-						}
-					} else if math.Abs(a) > bestA {
-						leave, theta, leaveAt, bestA = r, t, tv, math.Abs(a)
-					}
+				if t <= thetaMax && math.Abs(a) > bestA {
+					leave, theta, leaveAt, bestA = r, t, tv, math.Abs(a)
 				}
 			}
 		} else {
@@ -636,24 +600,7 @@ func (p *LP) iterate(ctx context.Context) (Status, error) {
 		p.pos[jl] = -1
 		p.basis[leave] = q
 		p.pos[q] = leave
-		// Update the inverse: pivot on alpha[leave].
-		prow := p.binv[leave*m : leave*m+m]
-		inv := 1 / alpha[leave]
-		for k := range prow {
-			prow[k] *= inv
-		}
-		for r := 0; r < m; r++ {
-			f := alpha[r]
-			if r == leave || f == 0 {
-				continue
-			}
-			row := p.binv[r*m : r*m+m]
-			for k, v := range prow {
-				if v != 0 {
-					row[k] -= f * v
-				}
-			}
-		}
+		p.fac.addEta(leave, alpha)
 		p.pivots++
 	}
 }
