@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -40,6 +41,7 @@ type benchOpen311Config struct {
 	Out         string
 	Seed        uint64
 	Keep        bool
+	CPUProfile  string
 }
 
 // runBenchOpen311 seeds a large Mängelmelder on a fresh database per
@@ -96,6 +98,7 @@ func parseBenchOpen311(args []string, getenv func(string) string, stderr io.Writ
 	fs.StringVar(&cfg.Out, "out", filepath.Join("docs", "benchmarks.md"), "Markdown file whose open311 section is replaced; empty: stdout only")
 	fs.Uint64Var(&cfg.Seed, "seed", 1, "seed of the random data and request parameters")
 	fs.BoolVar(&cfg.Keep, "keep", false, "keep the database afterwards (SQLite file in a temporary folder, PostgreSQL schema) and print where it is")
+	fs.StringVar(&cfg.CPUProfile, "cpuprofile", "", "folder for one CPU profile per dialect and scenario (measured period only)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -212,19 +215,24 @@ func benchOpen311Dialect(ctx context.Context, cfg *benchOpen311Config, d string,
 		return run, err
 	}
 	svcs = bench.Offered(svcs)
-	lastShown := time.Now()
-	seeded, err := bench.SeedReports(ctx, db, j, svcs, bench.SeedConfig{Reports: cfg.Reports, Now: now, Seed: cfg.Seed,
-		Progress: func(done, total int) {
-			if done == total || time.Since(lastShown) > 5*time.Second {
-				lastShown = time.Now()
-				fmt.Fprintf(stderr, "%s: %d of %d reports seeded\n", d, done, total)
-			}
-		}})
+	start, lastShown := time.Now(), time.Now()
+	var seeded *bench.Seeded
+	err = db.BulkLoad(ctx, func() error {
+		var err error
+		seeded, err = bench.SeedReports(ctx, db, j, svcs, bench.SeedConfig{Reports: cfg.Reports, Now: now, Seed: cfg.Seed,
+			Progress: func(done, total int) {
+				if done == total || time.Since(lastShown) > 5*time.Second {
+					lastShown = time.Now()
+					fmt.Fprintf(stderr, "%s: %d of %d reports seeded (%s)\n", d, done, total, time.Since(start).Round(time.Second))
+				}
+			}})
+		return err
+	})
 	if err != nil {
 		return run, err
 	}
 	run.Seed = seeded
-	start := time.Now()
+	start = time.Now()
 	if err := db.Analyze(ctx); err != nil {
 		return run, err
 	}
@@ -249,8 +257,11 @@ func benchOpen311Dialect(ctx context.Context, cfg *benchOpen311Config, d string,
 		if err := ctx.Err(); err != nil {
 			return run, err
 		}
-		res := bench.Run(ctx, client, sc, bench.RunConfig{Concurrency: cfg.Concurrency, Warmup: cfg.Warmup, Duration: cfg.Duration,
-			Seed: cfg.Seed + uint64(i)})
+		rc := bench.RunConfig{Concurrency: cfg.Concurrency, Warmup: cfg.Warmup, Duration: cfg.Duration, Seed: cfg.Seed + uint64(i)}
+		if cfg.CPUProfile != "" {
+			rc.Measured = profileTo(filepath.Join(cfg.CPUProfile, fmt.Sprintf("%s-%d.pprof", d, i)), stderr)
+		}
+		res := bench.Run(ctx, client, sc, rc)
 		run.Targets[sc.Name] = sc.Target
 		run.Results = append(run.Results, res)
 		fmt.Fprintf(stderr, "%s: %-48s %8d req %9.0f/s  p50 %7.2f  p95 %7.2f  p99 %7.2f ms  errors %d\n", d, sc.Name,
@@ -260,6 +271,24 @@ func benchOpen311Dialect(ctx context.Context, cfg *benchOpen311Config, d string,
 		}
 	}
 	return run, nil
+}
+
+// profileTo returns a hook that profiles the CPU into path while it runs.
+func profileTo(path string, stderr io.Writer) func(run func()) {
+	return func(run func()) {
+		f, err := os.Create(path)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "cpu profile %s: %v\n", path, err)
+			run()
+			return
+		}
+		run()
+		pprof.StopCPUProfile()
+		f.Close()
+	}
 }
 
 func millis(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

@@ -90,6 +90,8 @@ type RunConfig struct {
 	Warmup      time.Duration // run, but not measured
 	Duration    time.Duration
 	Seed        uint64 // worker i draws from PCG(Seed, i)
+	// Measured, if not nil, wraps the measured period, e.g. to profile it.
+	Measured func(run func())
 }
 
 // Run fires sc from cfg.Concurrency workers over client, each sending its
@@ -105,9 +107,18 @@ func Run(ctx context.Context, client *http.Client, sc Scenario, cfg RunConfig) R
 	}
 	mctx, cancel := context.WithTimeout(ctx, cfg.Duration)
 	defer cancel()
-	start := time.Now()
-	ws := runWorkers(mctx, client, sc, conc, cfg.Seed)
-	elapsed := time.Since(start)
+	var ws []*workerStats
+	var elapsed time.Duration
+	measure := func() {
+		start := time.Now()
+		ws = runWorkers(mctx, client, sc, conc, cfg.Seed)
+		elapsed = time.Since(start)
+	}
+	if cfg.Measured != nil {
+		cfg.Measured(measure)
+	} else {
+		measure()
+	}
 
 	res := Result{Name: sc.Name, Elapsed: elapsed}
 	var lat []time.Duration

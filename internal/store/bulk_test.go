@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"reflect"
 	"testing"
@@ -144,6 +145,39 @@ func TestBulkInsertRejectsMismatchedCells(t *testing.T) {
 		})
 		if err == nil {
 			t.Fatal("BulkInsertRequests with 1 request and 0 cells: no error")
+		}
+	})
+}
+
+func TestBulkLoadRunsFnAndKeepsTheWriterUsable(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		boom := errors.New("boom")
+		calls := 0
+		if err := db.BulkLoad(ctx, func() error { calls++; return boom }); !errors.Is(err, boom) {
+			t.Errorf("BulkLoad returned %v, want fn's error", err)
+		}
+		var j *rathaus.Jurisdiction
+		var s *rathaus.Service
+		err := db.BulkLoad(ctx, func() error {
+			calls++
+			j, s = seed(t, db)
+			return nil
+		})
+		if err != nil || calls != 2 {
+			t.Fatalf("BulkLoad = %v after %d calls of fn", err, calls)
+		}
+		// The writer still works after the settings were restored.
+		var got *rathaus.Jurisdiction
+		if err := db.ReadTx(ctx, func(tx *store.Tx) error {
+			var err error
+			got, err = tx.Jurisdiction(ctx, j.Slug)
+			return err
+		}); err != nil || got.ID != j.ID {
+			t.Fatalf("jurisdiction after bulk load = %+v, %v", got, err)
+		}
+		if r := insertRequest(t, db, j, s, t0, 52.27, 8.04, 1); r.Number != "2026-000001" {
+			t.Errorf("number = %s, want 2026-000001", r.Number)
 		}
 	})
 }
