@@ -64,7 +64,7 @@ export function parseLogins(stdout) {
 // The returned stop() sends SIGTERM (then SIGKILL after 5 s) and removes
 // the folder; a watchdog shell ends the server should this node process
 // die without calling stop().
-export async function startRathaus({ tileURL = '', timeoutMs = 120_000 } = {}) {
+export async function startRathaus({ tiles = true, timeoutMs = 120_000 } = {}) {
   const dir = await mkdtemp(path.join(tmpdir(), 'rathaus-e2e-'));
   // RATHAUS_E2E_BINARY runs an already built binary instead (to test a
   // release build, or a tree other than this one).
@@ -83,6 +83,11 @@ export async function startRathaus({ tileURL = '', timeoutMs = 120_000 } = {}) {
   const port = await freePort();
   const addr = `127.0.0.1:${port}`;
   const baseURL = `http://${addr}`;
+  // rathaus hides the map when the tile URL is empty. With tiles, the URL
+  // points at this server's own origin (so the CSP allows it) and every
+  // browser context answers it with a blank tile (routeTiles): Leaflet
+  // works, and nothing leaves the machine.
+  const tileURL = tiles ? `${baseURL}${tilePath}{z}/{x}/{y}.png` : '';
   const args = ['demo', '--addr', addr, '--db', `sqlite:${path.join(dir, 'e2e.db')}`,
     '--data', path.join(dir, 'data'), '--tile-url', tileURL];
   const started = Date.now();
@@ -146,6 +151,7 @@ export async function startRathaus({ tileURL = '', timeoutMs = 120_000 } = {}) {
   const seeded = /Demo-Daten angelegt: (\d+) Meldungen .*\(([\d.]+) s\)/.exec(stdout);
   return {
     baseURL,
+    tileURL,
     logins,
     buildSeconds,
     startSeconds: (Date.now() - started) / 1000,
@@ -166,12 +172,18 @@ export async function launchBrowser() {
   return chromium.launch({ executablePath: chromiumPath, args: chromiumArgs, headless: true });
 }
 
+const tilePath = '/e2e-tiles/';
+let tile = null;
+
 // newContext opens a browser context with German as the browser language,
-// so the pages answer in German (the first language of rathaus).
+// so the pages answer in German (the first language of rathaus), and
+// answers map tile requests with a blank tile.
 export async function newContext(browser, baseURL, opts = {}) {
   const ctx = await browser.newContext({ baseURL, viewport: desktop, locale: 'de-DE', ...opts });
   ctx.setDefaultTimeout(15_000);
   ctx.setDefaultNavigationTimeout(20_000);
+  tile ??= pngImage(256, 256, [232, 236, 230]);
+  await ctx.route(`${baseURL}${tilePath}**`, (route) => route.fulfill({ status: 200, contentType: 'image/png', body: tile }));
   return ctx;
 }
 
@@ -279,18 +291,18 @@ export async function loginAs(page, login, next = '') {
   }
 }
 
-// pngImage returns a valid RGB PNG of width×height in a diagonal
-// gradient, made here so the tests need no fixture file.
-export function pngImage(width = 64, height = 48) {
+// pngImage returns a valid RGB PNG of width×height, in one colour or
+// else a diagonal gradient, made here so the tests need no fixture file.
+export function pngImage(width = 64, height = 48, colour = null) {
   const raw = Buffer.alloc((width * 3 + 1) * height);
   for (let y = 0; y < height; y++) {
     const row = y * (width * 3 + 1);
     raw[row] = 0; // filter: none
     for (let x = 0; x < width; x++) {
       const o = row + 1 + x * 3;
-      raw[o] = (x * 255) / (width - 1);
-      raw[o + 1] = (y * 255) / (height - 1);
-      raw[o + 2] = 160;
+      raw[o] = colour ? colour[0] : (x * 255) / (width - 1);
+      raw[o + 1] = colour ? colour[1] : (y * 255) / (height - 1);
+      raw[o + 2] = colour ? colour[2] : 160;
     }
   }
   const ihdr = Buffer.alloc(13);
