@@ -160,6 +160,8 @@ const (
 	ChannelPhone   Channel = "phone"
 	ChannelEmail   Channel = "email"
 	ChannelCounter Channel = "counter"
+	// ChannelIntranet is the staff portal: orders and tickets of employees.
+	ChannelIntranet Channel = "intranet"
 )
 
 // Public reports whether citizens use the channel themselves (so staff-only

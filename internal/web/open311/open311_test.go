@@ -477,7 +477,7 @@ func (st *stack) testStaffHidden(t *testing.T) {
 	ctx := context.Background()
 	start := time.Now().Add(-time.Second)
 	r, err := st.cases.Submit(ctx, st.j, casework.Submission{ServiceCode: "laptop", Address: "Rathaus, Zimmer 101",
-		Description: "Neuer Laptop für Frau Schmidt", Channel: rathaus.ChannelWeb})
+		Description: "Neuer Laptop für Frau Schmidt", Channel: rathaus.ChannelIntranet})
 	if err != nil {
 		t.Fatal(err)
 	}
