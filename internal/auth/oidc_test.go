@@ -133,7 +133,7 @@ func TestExchange(t *testing.T) {
 				p.EditClaims(func(c map[string]any) { c["realm_access"] = map[string]any{"roles": []string{"viewer"}} })
 			}, wantRoles: []string{"viewer"}},
 		{name: "email_verified as the string true", user: alice,
-			setup: func(p *oidctest.Provider) { p.EditClaims(func(c map[string]any) { c["email_verified"] = "true" }) },
+			setup:     func(p *oidctest.Provider) { p.EditClaims(func(c map[string]any) { c["email_verified"] = "true" }) },
 			wantRoles: []string{"lead", "offline_access"}},
 		{name: "email not verified", user: oidctest.User{Subject: "u-2", Email: "bob@stadt.example"}, wantErr: auth.ErrOIDCEmailUnverified},
 		{name: "no email", user: oidctest.User{Subject: "u-3", EmailVerified: true}, wantErr: auth.ErrOIDCEmailUnverified},
