@@ -80,36 +80,58 @@ type MailPayload struct {
 	Message notify.Message `json:"message"`
 }
 
-// enqueueMail writes the citizen mail an event causes, if any: a receipt
-// on submission, then on acceptance, on a public reply and on closure, and
-// only when the reporter left an address.
+// enqueueMail writes the citizen mails an event causes, if any: a receipt
+// on submission to the reporter, then on acceptance, on a public reply and
+// on closure to the reporter and every confirmed subscriber. Subscribers
+// get the public report page, never the reporter's private status link.
 func (c *Cases) enqueueMail(ctx context.Context, tx *store.Tx, j *rathaus.Jurisdiction, r *rathaus.Request, e *rathaus.Event) (bool, error) {
-	if r.Reporter.Email == "" {
-		return false, nil
-	}
-	rm := notify.RequestMail{Jurisdiction: j.Name, Number: r.Number, ServiceName: r.ServiceCode, StatusURL: c.StatusURL(j, r)}
-	var m notify.Message
+	var compose func(to string, rm notify.RequestMail) notify.Message
 	switch e.Type {
 	case rathaus.EventSubmitted:
-		m = notify.ReceivedMail(r.Reporter.Email, "de", rm)
+		compose = func(to string, rm notify.RequestMail) notify.Message { return notify.ReceivedMail(to, "de", rm) }
 	case rathaus.EventAccepted:
-		m = notify.AcceptedMail(r.Reporter.Email, "de", rm)
+		compose = func(to string, rm notify.RequestMail) notify.Message { return notify.AcceptedMail(to, "de", rm) }
 	case rathaus.EventReplied:
-		rm.Reply = e.Body
-		m = notify.RepliedMail(r.Reporter.Email, "de", rm)
+		compose = func(to string, rm notify.RequestMail) notify.Message {
+			rm.Reply = e.Body
+			return notify.RepliedMail(to, "de", rm)
+		}
 	case rathaus.EventClosed:
-		rm.Reply, rm.Reason = e.Body, r.Resolution
-		m = notify.ClosedMail(r.Reporter.Email, "de", rm)
+		compose = func(to string, rm notify.RequestMail) notify.Message {
+			rm.Reply, rm.Reason = e.Body, r.Resolution
+			return notify.ClosedMail(to, "de", rm)
+		}
 	default:
 		return false, nil
 	}
-	payload, err := json.Marshal(MailPayload{Message: m})
-	if err != nil {
-		return false, fmt.Errorf("casework: encode mail: %w", err)
+	recipients := []string{r.Reporter.Email}
+	if e.Type != rathaus.EventSubmitted {
+		var err error
+		if recipients, err = c.Recipients(ctx, tx, r); err != nil {
+			return false, err
+		}
 	}
-	it := &store.OutboxItem{JurisdictionID: j.ID, Kind: "mail", DedupeKey: fmt.Sprintf("mail:event:%d", e.ID),
-		Payload: string(payload), CreatedAt: e.At}
-	return true, tx.Enqueue(ctx, it)
+	sent := false
+	for i, to := range recipients {
+		if to == "" {
+			continue
+		}
+		rm := notify.RequestMail{Jurisdiction: j.Name, Number: r.Number, ServiceName: r.ServiceCode, StatusURL: c.StatusURL(j, r)}
+		key := fmt.Sprintf("mail:event:%d", e.ID)
+		if !strings.EqualFold(to, r.Reporter.Email) {
+			rm.StatusURL = c.PublicURL(j, r)
+			key = fmt.Sprintf("mail:event:%d:%d", e.ID, i)
+		}
+		payload, err := json.Marshal(MailPayload{Message: compose(to, rm)})
+		if err != nil {
+			return false, fmt.Errorf("casework: encode mail: %w", err)
+		}
+		if err := tx.Enqueue(ctx, &store.OutboxItem{JurisdictionID: j.ID, Kind: "mail", DedupeKey: key, Payload: string(payload), CreatedAt: e.At}); err != nil {
+			return false, err
+		}
+		sent = true
+	}
+	return sent, nil
 }
 
 // Accept takes responsibility for a new request.

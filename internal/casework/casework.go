@@ -165,6 +165,15 @@ func (c *Cases) StatusURL(j *rathaus.Jurisdiction, r *rathaus.Request) string {
 	return base + "/s/" + r.Token
 }
 
+// PublicURL is the public page of a request.
+func (c *Cases) PublicURL(j *rathaus.Jurisdiction, r *rathaus.Request) string {
+	base := j.BaseURL
+	if base == "" {
+		base = c.baseURL
+	}
+	return fmt.Sprintf("%s/meldungen/%d", base, r.ID)
+}
+
 // auditDetail encodes an audit detail object.
 func auditDetail(kv map[string]any) string {
 	b, err := json.Marshal(kv)

@@ -3,6 +3,7 @@ package casework_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"regexp"
 	"strings"
 	"testing"
@@ -200,6 +201,26 @@ func TestSubscribeAndRecipients(t *testing.T) {
 		}
 		if _, err := f.cases.Close(ctx, f.j, f.admin, r.ID, "fixed", "Erledigt."); err != nil {
 			t.Fatal(err)
+		}
+		// The closing mail goes to the reporter (private link) and to the
+		// confirmed subscriber (public page only).
+		_, mails = outbox(t, db)
+		var toRita, toBert string
+		for _, m := range mails {
+			if strings.Contains(m.Message.Subject, "abgeschlossen") || strings.Contains(m.Message.Subject, "erledigt") {
+				switch m.Message.To {
+				case "rita@example.org":
+					toRita = m.Message.Text
+				case "bert@example.org":
+					toBert = m.Message.Text
+				}
+			}
+		}
+		if !strings.Contains(toRita, "/s/"+r.Token) {
+			t.Errorf("reporter's closing mail lacks the status link:\n%s", toRita)
+		}
+		if toBert == "" || strings.Contains(toBert, r.Token) || !strings.Contains(toBert, fmt.Sprintf("/meldungen/%d", r.ID)) {
+			t.Errorf("subscriber's closing mail = %q, want the public page and no token", toBert)
 		}
 		if _, err := f.cases.Subscribe(ctx, f.j, r.ID, "carl@example.org"); rathaus.KindOf(err) != rathaus.KindConflict {
 			t.Errorf("closed request: err = %v, want conflict", err)

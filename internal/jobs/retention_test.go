@@ -36,6 +36,9 @@ func TestRetentionErasesContactOfOldClosedRequests(t *testing.T) {
 		sub := casework.Submission{ServiceCode: "x", Address: "Markt 1", Contact: rathaus.Contact{Email: "p@example.org", FirstName: "Paula", Phone: "0541 1"}, DeviceID: "dev1"}
 		closed, _ := cases.Submit(ctx, j, sub)
 		open, _ := cases.Submit(ctx, j, sub)
+		if _, err := cases.Subscribe(ctx, j, closed.ID, "follower@example.org"); err != nil {
+			t.Fatal(err)
+		}
 		if _, err := cases.Close(ctx, j, admin, closed.ID, "fixed", ""); err != nil {
 			t.Fatal(err)
 		}
@@ -50,6 +53,11 @@ func TestRetentionErasesContactOfOldClosedRequests(t *testing.T) {
 		o, _ := cases.Get(ctx, j, open.ID)
 		if c.Reporter != (rathaus.Contact{}) || c.DeviceID != "" || c.State != rathaus.StateClosed {
 			t.Errorf("closed request keeps personal data: %+v", c.Reporter)
+		}
+		var subs []*store.Subscriber
+		_ = db.ReadTx(ctx, func(tx *store.Tx) error { subs, err = tx.Subscribers(ctx, j.ID, closed.ID, false); return err })
+		if len(subs) != 0 {
+			t.Errorf("subscribers of an erased request remain: %+v", subs)
 		}
 		if o.Reporter.Email != "p@example.org" {
 			t.Errorf("open request lost its contact")

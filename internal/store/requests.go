@@ -366,5 +366,18 @@ func (tx *Tx) EraseExpiredContacts(ctx context.Context, now time.Time) (int64, e
 	if err != nil {
 		return 0, fmt.Errorf("store: erase expired contacts: %w", err)
 	}
-	return res.RowsAffected()
+	n, err := res.RowsAffected()
+	if err != nil || n == 0 {
+		return n, err
+	}
+	// Subscribers and pending confirmations of those requests go too.
+	for _, q := range []string{
+		`DELETE FROM request_subscribers WHERE request_id IN (SELECT id FROM requests WHERE erased_at = $1)`,
+		`DELETE FROM email_confirmations WHERE request_id IN (SELECT id FROM requests WHERE erased_at = $1)`,
+	} {
+		if _, err := tx.exec(ctx, q, micros(now)); err != nil {
+			return 0, fmt.Errorf("store: erase expired subscribers: %w", err)
+		}
+	}
+	return n, nil
 }
