@@ -70,7 +70,6 @@ type Report struct {
 func (r Report) Markdown() string {
 	var b strings.Builder
 	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
-	p("## Open311 GeoReport v2\n\n")
 	p("`%s`\n\n", r.Command)
 	p("- Date: %s\n", r.Date.UTC().Format("2006-01-02 15:04 MST"))
 	p("- Machine: %d CPUs, %s, %s, %s\n", r.Machine.CPUs, r.Machine.CPUModel, r.Machine.OS, r.Machine.GoVersion)
