@@ -19,6 +19,8 @@ func (s *server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /logo", s.ui.Logo)
 	mux.HandleFunc("GET /login", s.ui.LoginForm)
 	mux.HandleFunc("POST /login", s.ui.Login)
+	mux.HandleFunc("GET /login/oidc", s.ui.OIDCStart)             // internal/web/ui/login_oidc.go
+	mux.HandleFunc("GET /login/oidc/callback", s.ui.OIDCCallback) // the redirect URI registered at the provider
 	mux.HandleFunc("POST /logout", s.ui.Logout)
 
 	// Citizen pages (no account needed).

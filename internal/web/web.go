@@ -41,6 +41,8 @@ type Deps struct {
 	Catalog        *i18n.Catalog
 	TileURL        string // map tiles for Leaflet; empty hides the map
 	SecureCookies  bool   // HTTPS: Secure cookies with the __Host- prefix
+	// OIDC is staff login with OpenID Connect; nil turns it off.
+	OIDC *auth.OIDC
 }
 
 // maxBody bounds bodies of routes that do not set their own limit.
@@ -65,7 +67,8 @@ func NewHandler(d Deps) (http.Handler, error) {
 		d.Catalog = cat
 	}
 	pages, err := ui.New(ui.Deps{Cases: d.Cases, Auth: d.Auth, Blobs: d.Blobs, Limits: d.Limits, Catalog: d.Catalog, Log: d.Log,
-		Now: d.Now, BaseURL: d.BaseURL, DefaultJurisdiction: d.DefaultJurisdiction, TileURL: d.TileURL, SecureCookies: d.SecureCookies})
+		Now: d.Now, BaseURL: d.BaseURL, DefaultJurisdiction: d.DefaultJurisdiction, TileURL: d.TileURL, SecureCookies: d.SecureCookies,
+		OIDC: d.OIDC})
 	if err != nil {
 		return nil, err
 	}

@@ -44,6 +44,9 @@ type Deps struct {
 	TileURL string
 	// SecureCookies sets the Secure flag and the __Host- prefix (HTTPS).
 	SecureCookies bool
+	// OIDC enables staff login with an OpenID Connect provider; nil
+	// hides it (login_oidc.go).
+	OIDC *auth.OIDC
 }
 
 // UI holds the parsed templates and the page handlers.
@@ -137,6 +140,7 @@ func (u *UI) funcs() template.FuncMap {
 		},
 		"statekey": func(s rathaus.State) string { return "state." + string(s) },
 		"add":      func(a, b int) int { return a + b },
+		"oidc":     func() bool { return u.OIDC != nil },
 	}
 }
 
