@@ -224,3 +224,17 @@ func (c *Cases) Photo(ctx context.Context, j *rathaus.Jurisdiction, id int64, in
 	}
 	return m, nil
 }
+
+// Photos loads the photos of the given requests, by request ID, without
+// their histories (lists that show only a media URL).
+func (c *Cases) Photos(ctx context.Context, ids ...int64) (map[int64][]*rathaus.Media, error) {
+	out := map[int64][]*rathaus.Media{}
+	err := c.db.ReadTx(ctx, func(tx *store.Tx) error {
+		ms, err := tx.Media(ctx, ids...)
+		for _, m := range ms {
+			out[m.RequestID] = append(out[m.RequestID], m)
+		}
+		return err
+	})
+	return out, err
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -166,7 +167,7 @@ func (tx *Tx) Requests(ctx context.Context, f RequestFilter) ([]*rathaus.Request
 	}
 	where = append(where, "jurisdiction_id = "+arg(f.JurisdictionID))
 	if len(f.IDs) > 0 {
-		where = append(where, "id IN ("+listArgs(arg, f.IDs)+")")
+		where = append(where, tx.idList("id", arg, f.IDs))
 	}
 	if len(f.ServiceCodes) > 0 {
 		where = append(where, "service_code IN ("+listArgs(arg, f.ServiceCodes)+")")
@@ -219,6 +220,28 @@ func (tx *Tx) Requests(ctx context.Context, f RequestFilter) ([]*rathaus.Request
 	return out, rows.Err()
 }
 
+// idList returns the condition "col is one of ids" with the ids bound as
+// ONE parameter: an array on PostgreSQL, a JSON array read by json_each on
+// SQLite. A thousand separate $n parameters cost SQLite time quadratic in
+// their number, since it resolves each name by a linear search.
+func (tx *Tx) idList(col string, arg func(any) string, ids []int64) string {
+	if tx.dialect == Postgres {
+		return col + " = ANY(" + arg(ids) + ")"
+	}
+	var b strings.Builder
+	b.WriteByte('[')
+	for i, id := range ids {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(strconv.FormatInt(id, 10))
+	}
+	b.WriteByte(']')
+	return col + " IN (SELECT value FROM json_each(" + arg(b.String()) + "))"
+}
+
+// listArgs binds each value as its own parameter; for short lists only
+// (use idList for long ones).
 func listArgs[T any](arg func(any) string, vs []T) string {
 	parts := make([]string, len(vs))
 	for i, v := range vs {
@@ -263,7 +286,7 @@ func (tx *Tx) Events(ctx context.Context, requestIDs ...int64) ([]*rathaus.Event
 		args = append(args, v)
 		return fmt.Sprintf("$%d", len(args))
 	}
-	rows, err := tx.query(ctx, `SELECT `+eventCols+` FROM events WHERE request_id IN (`+listArgs(arg, requestIDs)+`) ORDER BY request_id, id`, args...)
+	rows, err := tx.query(ctx, `SELECT `+eventCols+` FROM events WHERE `+tx.idList("request_id", arg, requestIDs)+` ORDER BY request_id, id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: list events: %w", err)
 	}
@@ -322,7 +345,7 @@ func (tx *Tx) Media(ctx context.Context, requestIDs ...int64) ([]*rathaus.Media,
 		return fmt.Sprintf("$%d", len(args))
 	}
 	rows, err := tx.query(ctx, `SELECT id, request_id, blob_key, content_type, width, height, public, created_at
-		FROM media WHERE request_id IN (`+listArgs(arg, requestIDs)+`) ORDER BY request_id, id`, args...)
+		FROM media WHERE `+tx.idList("request_id", arg, requestIDs)+` ORDER BY request_id, id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: list media: %w", err)
 	}

@@ -268,10 +268,15 @@ func (h *handler) renderRequests(w http.ResponseWriter, r *http.Request, format 
 	for i, req := range rs {
 		ids[i] = req.ID
 	}
-	// Photos feed media_url; events only the extensions.
+	// Photos feed media_url; events only the extensions, so plain lists
+	// do not load the histories.
 	var det casework.Details
-	if len(ids) > 0 {
+	if len(ids) > 0 && ext {
 		if det, err = h.d.Cases.Details(ctx, ids...); err != nil {
+			return err
+		}
+	} else if len(ids) > 0 {
+		if det.Media, err = h.d.Cases.Photos(ctx, ids...); err != nil {
 			return err
 		}
 	}
