@@ -7,7 +7,7 @@
 
 import { spawn, execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import net from 'node:net';
 import path from 'node:path';
@@ -103,8 +103,8 @@ export async function startRathaus({ tiles = true, timeoutMs = 120_000 } = {}) {
   // server must not stay behind. It also ends when the server is gone.
   const watchdog = spawn('sh', ['-c',
     'while kill -0 "$1" 2>/dev/null && kill -0 "$2" 2>/dev/null; do sleep 1; done; ' +
-    'if kill -0 "$2" 2>/dev/null; then kill -TERM "$2"; sleep 5; kill -KILL "$2" 2>/dev/null; fi',
-    'watchdog', String(process.pid), String(child.pid)], { detached: true, stdio: 'ignore' });
+    'if kill -0 "$2" 2>/dev/null; then kill -TERM "$2"; sleep 5; kill -KILL "$2" 2>/dev/null; rm -rf "$3"; fi',
+    'watchdog', String(process.pid), String(child.pid), dir], { detached: true, stdio: 'ignore' });
   watchdog.unref();
   const killNow = () => { if (exited === null) try { child.kill('SIGKILL'); } catch { /* gone */ } };
   process.once('exit', killNow);
@@ -339,12 +339,4 @@ export function crc32(buf) {
   let c = 0xffffffff;
   for (const b of buf) c = crcTable[(c ^ b) & 0xff] ^ (c >>> 8);
   return (c ^ 0xffffffff) >>> 0;
-}
-
-// writePNG writes pngImage() to a temporary file and returns its path.
-export async function writePNG(name = 'schlagloch.png') {
-  const dir = await mkdtemp(path.join(tmpdir(), 'rathaus-e2e-photo-'));
-  const file = path.join(dir, name);
-  await writeFile(file, pngImage(320, 240));
-  return file;
 }

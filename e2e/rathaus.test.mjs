@@ -6,7 +6,7 @@
 import { before, after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  startRathaus, launchBrowser, newContext, watchPage, expectAccessible, screenshot, goto, loginAs, writePNG, phone,
+  startRathaus, launchBrowser, newContext, watchPage, expectAccessible, screenshot, goto, loginAs, pngImage, phone,
 } from './harness.mjs';
 
 let app;
@@ -127,7 +127,9 @@ test('flow 1: citizen reports with the map and a photo', { timeout: 90_000 }, as
 
     await p.fill('#description', 'Tiefes Schlagloch vor der Bäckerei, Radfahrer weichen auf die Fahrbahn aus. (E2E Karte)');
     await p.fill('#attr-depth', '12');
-    await p.setInputFiles('#media', await writePNG());
+    // A photo made in the test: a 320×240 PNG, handed to the file input
+    // as a file would be.
+    await p.setInputFiles('#media', { name: 'schlagloch.png', mimeType: 'image/png', buffer: pngImage(320, 240) });
     await screenshot(p, 'report-form');
 
     const res = await submit(p, '#submit-report');
