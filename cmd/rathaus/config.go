@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rathaus/rathaus/internal/auth"
 	"github.com/rathaus/rathaus/internal/notify"
 )
 
@@ -26,6 +27,7 @@ type config struct {
 	PostsPerMinute int
 	LogFormat      string
 	TileURL        string
+	OIDC           auth.OIDCConfig // staff login with OpenID Connect when Issuer is set
 }
 
 // newFlagSet declares the server flags on a fresh FlagSet.
@@ -49,6 +51,11 @@ func newFlagSet(name string, cfg *config, stderr io.Writer) (*flag.FlagSet, *str
 	fs.IntVar(&cfg.PostsPerMinute, "posts-per-minute", 30, "public POSTs allowed per client IP and minute")
 	fs.StringVar(&cfg.LogFormat, "log-format", "text", "log format: text or json")
 	fs.StringVar(&cfg.TileURL, "tile-url", "https://tile.openstreetmap.org/{z}/{x}/{y}.png", "map tile URL template for the citizen map; empty hides the map (the address form always works)")
+	fs.StringVar(&cfg.OIDC.Issuer, "oidc-issuer", "", "OpenID Connect issuer URL for staff login (e.g. https://login.example.de/realms/stadt); empty: password login only")
+	fs.StringVar(&cfg.OIDC.ClientID, "oidc-client-id", "", "OpenID Connect client id of rathaus")
+	fs.StringVar(&cfg.OIDC.ClientSecret, "oidc-client-secret", "", "OpenID Connect client secret (prefer the environment variable)")
+	fs.StringVar(&cfg.OIDC.RedirectURL, "oidc-redirect-url", "", "OpenID Connect redirect URI (default BASE-URL/login/oidc/callback)")
+	fs.StringVar(&cfg.OIDC.RoleClaim, "oidc-role-claim", "roles", "ID token claim with roles, a dotted path such as realm_access.roles; only compared and logged, roles stay in rathaus")
 	return fs, proxies
 }
 
@@ -79,6 +86,12 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 		cfg.BaseURL = "http://" + cfg.Addr
 	}
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
+	if cfg.OIDC.Issuer == "" && (cfg.OIDC.ClientID != "" || cfg.OIDC.ClientSecret != "" || cfg.OIDC.RedirectURL != "") {
+		return nil, fmt.Errorf("%s: --oidc-client-id, --oidc-client-secret and --oidc-redirect-url need --oidc-issuer (RATHAUS_OIDC_ISSUER)", name)
+	}
+	if cfg.OIDC.Issuer != "" && cfg.OIDC.RedirectURL == "" {
+		cfg.OIDC.RedirectURL = cfg.BaseURL + "/login/oidc/callback"
+	}
 	if cfg.LogFormat != "text" && cfg.LogFormat != "json" {
 		return nil, fmt.Errorf("--log-format must be text or json, not %q", cfg.LogFormat)
 	}

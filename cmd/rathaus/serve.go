@@ -79,10 +79,15 @@ func serve(ctx context.Context, cfg *config, db *store.DB, log *slog.Logger, rea
 	if err != nil {
 		return err
 	}
+	oidcLogin, err := newOIDC(ctx, cfg.OIDC, log)
+	if err != nil {
+		return err
+	}
 	handler, err := web.NewHandler(web.Deps{
 		Cases: cases, Auth: auth.New(db, time.Now), Blobs: blobs, Limits: media.DefaultLimits(), Log: log,
 		Now: time.Now, BaseURL: cfg.BaseURL, DefaultJurisdiction: jurisdiction, TrustedProxies: cfg.TrustedProxies,
 		PostsPerMinute: cfg.PostsPerMinute, TileURL: cfg.TileURL, SecureCookies: strings.HasPrefix(cfg.BaseURL, "https://"),
+		OIDC: oidcLogin,
 	})
 	if err != nil {
 		return err
@@ -147,4 +152,26 @@ func defaultJurisdiction(ctx context.Context, db *store.DB, slug string) (string
 		return err
 	})
 	return first, err
+}
+
+// newOIDC builds the OpenID Connect login when an issuer is configured
+// (nil otherwise). A provider that cannot be reached at start is not
+// fatal: password login works meanwhile, and the OIDC login fetches the
+// discovery document again when someone uses it.
+func newOIDC(ctx context.Context, c auth.OIDCConfig, log *slog.Logger) (*auth.OIDC, error) {
+	if c.Issuer == "" {
+		return nil, nil
+	}
+	o, err := auth.NewOIDC(c, time.Now)
+	if err != nil {
+		return nil, fmt.Errorf("--oidc-*: %w", err)
+	}
+	dctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := o.Discover(dctx); err != nil {
+		log.Warn("oidc: provider not reachable at start; it is tried again at the next login", "issuer", c.Issuer, "err", err)
+	} else {
+		log.Info("oidc: staff login enabled", "issuer", c.Issuer, "redirect_url", c.RedirectURL)
+	}
+	return o, nil
 }
