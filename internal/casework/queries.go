@@ -30,6 +30,10 @@ type Query struct {
 // of a whole region through the cell index.
 const maxRadius = 5000
 
+// maxBoxCells is the largest bbox (in grid cells of about 280×270 m) read
+// through the cell index: about 4×4 km.
+const maxBoxCells = 225
+
 // List returns the requests matching q, newest first.
 func (c *Cases) List(ctx context.Context, j *rathaus.Jurisdiction, q Query) ([]*rathaus.Request, error) {
 	f := store.RequestFilter{JurisdictionID: j.ID, IDs: q.IDs, ServiceCodes: q.ServiceCodes, States: q.States,
@@ -37,6 +41,12 @@ func (c *Cases) List(ctx context.Context, j *rathaus.Jurisdiction, q Query) ([]*
 		Limit: q.Limit, Offset: q.Offset}
 	if q.BBox != nil {
 		f.HasBox, f.MinLat, f.MinLon, f.MaxLat, f.MaxLon = true, q.BBox.MinLat, q.BBox.MinLon, q.BBox.MaxLat, q.BBox.MaxLon
+		// A box of up to a few kilometres is read through the cell index;
+		// a larger one through the time index, where the newest matches
+		// come first anyway.
+		if cells, ok := geo.CellsCovering(*q.BBox, maxBoxCells); ok {
+			f.Cells = cells
+		}
 	}
 	if q.Near != nil {
 		if q.Radius <= 0 || q.Radius > maxRadius {
