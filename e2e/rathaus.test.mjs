@@ -401,6 +401,13 @@ test('flow 6: no WCAG 2.1 A/AA violation on the citizen and staff pages', { time
       await goto(citizen.page, need('map', 'flow 1').statusURL);
       await expectAccessible(citizen.page, '/s/{token}');
     });
+    await t.test('/bestaetigen/{token} (unknown link)', async () => {
+      // The working link exists only in the confirmation mail; an unknown
+      // one must still answer with an accessible error page.
+      const res = await goto(citizen.page, '/bestaetigen/e2e-unbekannt', { status: 404 });
+      assert.equal(res.status(), 404);
+      await expectAccessible(citizen.page, '/bestaetigen/{unknown}');
+    });
     assert.deepEqual(citizen.problems, []);
   } finally {
     await citizen.ctx.close();
@@ -427,6 +434,21 @@ test('flow 6: no WCAG 2.1 A/AA violation on the citizen and staff pages', { time
       await goto(staff.page, '/staff/admin');
       await expectAccessible(staff.page, '/staff/admin');
       await screenshot(staff.page, 'staff-admin');
+    });
+    // Every administration page the overview links to.
+    const adminPages = await staff.page.$$eval('nav.adminnav a', (as) => as.map((a) => a.getAttribute('href')));
+    assert.ok(adminPages.length >= 6, `administration navigation: ${adminPages.join(', ')}`);
+    for (const href of adminPages.filter((h) => h !== '/staff/admin')) {
+      await t.test(href, async () => {
+        await goto(staff.page, href);
+        await expectAccessible(staff.page, href);
+      });
+    }
+    await t.test('/staff/admin/services/{id}', async () => {
+      await goto(staff.page, '/staff/admin/services');
+      const href = await staff.page.locator('main a[href^="/staff/admin/services/"]').first().getAttribute('href');
+      await goto(staff.page, href);
+      await expectAccessible(staff.page, href);
     });
     assert.deepEqual(staff.problems, []);
   } finally {
