@@ -18,8 +18,11 @@ const checkpointName = "facts"
 // Projector keeps request_facts and quality_daily up to date with the
 // events. It needs no hook in casework: it reads events past a checkpoint,
 // recomputes the facts of every request they touch from that request's
-// whole history (Derive), and recomputes the daily rollup rows of every
-// day those facts enter or leave. Both steps are idempotent, so a batch
+// whole history (Derive), and marks every day those facts enter or leave
+// as dirty (quality_dirty_days, in the same transaction). When no events
+// are left it recomputes the dirty days' rollup rows from the facts, so a
+// burst that touches many days, such as a rebuild, recomputes each day
+// once. Both steps are idempotent, so a batch
 // that is processed twice (after a crash, or by two app nodes) changes
 // nothing the second time.
 //
@@ -118,7 +121,7 @@ func (p *Projector) CatchUp(ctx context.Context) (int, error) {
 			return total, fmt.Errorf("quality: catch up after event %d: %w", after, err)
 		}
 		if n == 0 {
-			return total, nil
+			return total, p.refreshRollup(ctx)
 		}
 		total += n
 		after, cp = last, max(cp, last)
@@ -134,8 +137,8 @@ func (p *Projector) Rebuild(ctx context.Context) (int, error) {
 	return p.CatchUp(ctx)
 }
 
-// project recomputes the facts of the given requests and the rollup days
-// they touch, inside tx.
+// project recomputes the facts of the given requests inside tx and marks
+// the rollup days they enter or leave as dirty.
 func project(ctx context.Context, tx *store.Tx, ids []int64, cals map[int64]*calendar.Calendar) error {
 	sources, err := tx.FactSources(ctx, ids)
 	if err != nil {
@@ -202,11 +205,36 @@ func project(ctx context.Context, tx *store.Tx, ids []int64, cals map[int64]*cal
 			list = append(list, d)
 		}
 		slices.Sort(list)
-		if err := tx.RecomputeDaily(ctx, jid, list); err != nil {
+		if err := tx.MarkDirtyDays(ctx, jid, list); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// refreshRollup recomputes the rollup rows of every day marked dirty, a
+// few hundred days per transaction.
+func (p *Projector) refreshRollup(ctx context.Context) error {
+	for {
+		var n int
+		err := p.db.WriteTx(ctx, func(tx *store.Tx) error {
+			jid, days, err := tx.DirtyDays(ctx, 200)
+			if err != nil || len(days) == 0 {
+				return err
+			}
+			n = len(days)
+			if err := tx.RecomputeDaily(ctx, jid, days); err != nil {
+				return err
+			}
+			return tx.ClearDirtyDays(ctx, jid, days)
+		})
+		if err != nil {
+			return fmt.Errorf("quality: refresh rollup: %w", err)
+		}
+		if n == 0 {
+			return nil
+		}
+	}
 }
 
 func calendarOf(ctx context.Context, tx *store.Tx, jurisdictionID int64, cals map[int64]*calendar.Calendar) (*calendar.Calendar, error) {

@@ -260,10 +260,62 @@ func (tx *Tx) RecomputeDaily(ctx context.Context, jurisdictionID int64, days []i
 	return nil
 }
 
+// MarkDirtyDays records that the rollup rows of the given local days of a
+// jurisdiction must be recomputed.
+func (tx *Tx) MarkDirtyDays(ctx context.Context, jurisdictionID int64, days []int) error {
+	for start := 0; start < len(days); start += bulkRows {
+		chunk := days[start:min(start+bulkRows, len(days))]
+		args := make([]any, 0, 2*len(chunk))
+		for _, d := range chunk {
+			args = append(args, jurisdictionID, d)
+		}
+		q := insertValues("quality_dirty_days", "jurisdiction_id, day", 2, len(chunk), tx.dialect) + ` ON CONFLICT DO NOTHING`
+		if _, err := tx.exec(ctx, q, args...); err != nil {
+			return fmt.Errorf("store: mark %d rollup days: %w", len(chunk), err)
+		}
+	}
+	return nil
+}
+
+// DirtyDays returns up to limit marked days of one jurisdiction (the one
+// with the smallest ID that has any), oldest first.
+func (tx *Tx) DirtyDays(ctx context.Context, limit int) (jurisdictionID int64, days []int, err error) {
+	rows, err := tx.query(ctx, `SELECT jurisdiction_id, day FROM quality_dirty_days
+		WHERE jurisdiction_id = (SELECT MIN(jurisdiction_id) FROM quality_dirty_days) ORDER BY day LIMIT $1`, limit)
+	if err != nil {
+		return 0, nil, fmt.Errorf("store: dirty rollup days: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var d int
+		if err := rows.Scan(&jurisdictionID, &d); err != nil {
+			return 0, nil, fmt.Errorf("store: dirty rollup days: %w", err)
+		}
+		days = append(days, d)
+	}
+	return jurisdictionID, days, rows.Err()
+}
+
+// ClearDirtyDays removes the marks of days whose rollup was recomputed.
+func (tx *Tx) ClearDirtyDays(ctx context.Context, jurisdictionID int64, days []int) error {
+	if len(days) == 0 {
+		return nil
+	}
+	args := []any{jurisdictionID}
+	arg := func(v any) string {
+		args = append(args, v)
+		return fmt.Sprintf("$%d", len(args))
+	}
+	if _, err := tx.exec(ctx, `DELETE FROM quality_dirty_days WHERE jurisdiction_id = $1 AND day IN (`+listArgs(arg, days)+`)`, args...); err != nil {
+		return fmt.Errorf("store: clear dirty rollup days: %w", err)
+	}
+	return nil
+}
+
 // ResetQuality deletes all facts, rollups and the projector checkpoints,
 // before a rebuild from the events.
 func (tx *Tx) ResetQuality(ctx context.Context) error {
-	for _, table := range []string{"quality_daily", "request_facts", "quality_checkpoint"} {
+	for _, table := range []string{"quality_daily", "request_facts", "quality_checkpoint", "quality_dirty_days"} {
 		if _, err := tx.exec(ctx, `DELETE FROM `+table); err != nil {
 			return fmt.Errorf("store: reset %s: %w", table, err)
 		}

@@ -55,6 +55,16 @@ CREATE TABLE quality_daily (
     PRIMARY KEY (jurisdiction_id, day, service_code, department_id, channel)
 );
 
+-- Days whose rollup rows are out of date: the projector marks them in the
+-- transaction that changes facts and recomputes them at the end of each
+-- catch-up, so a burst touching many days (a rebuild) recomputes each day
+-- once, and a crash in between leaves them marked, not wrong.
+CREATE TABLE quality_dirty_days (
+    jurisdiction_id BIGINT NOT NULL,
+    day             INTEGER NOT NULL,
+    PRIMARY KEY (jurisdiction_id, day)
+);
+
 CREATE TABLE quality_checkpoint (
     name          TEXT PRIMARY KEY,
     last_event_id BIGINT NOT NULL,
@@ -118,5 +128,6 @@ DROP TABLE quality_values;
 DROP TABLE quality_indicators;
 DROP TABLE ratings;
 DROP TABLE quality_checkpoint;
+DROP TABLE quality_dirty_days;
 DROP TABLE quality_daily;
 DROP TABLE request_facts;
