@@ -26,8 +26,10 @@ type Cases struct {
 	log     *slog.Logger
 	baseURL string // public URL for status links in mails
 
-	mu    sync.Mutex
-	cache map[int64]*compiled // per jurisdiction: boundary, rules, calendar
+	mu     sync.Mutex
+	cache  map[int64]*compiled // per jurisdiction: boundary, rules, calendar, services
+	bySlug map[string]cachedJurisdiction
+	group  groupCommit // batches submissions into shared transactions
 	// kick wakes the outbox worker after a commit that enqueued something.
 	kick func()
 }
@@ -49,7 +51,8 @@ func New(db *store.DB, now func() time.Time, cfg Config) *Cases {
 	if kick == nil {
 		kick = func() {}
 	}
-	return &Cases{db: db, now: now, log: log, baseURL: cfg.BaseURL, cache: map[int64]*compiled{}, kick: kick}
+	return &Cases{db: db, now: now, log: log, baseURL: cfg.BaseURL, cache: map[int64]*compiled{},
+		bySlug: map[string]cachedJurisdiction{}, kick: kick}
 }
 
 // DB returns the engine's database (for read-only callers in the web layer).
@@ -63,6 +66,12 @@ type compiled struct {
 	boundary geo.Area
 	rules    []compiledRule
 	cal      *calendar.Calendar
+	services map[string]*rathaus.Service // by code, active or not
+}
+
+type cachedJurisdiction struct {
+	j      *rathaus.Jurisdiction
+	loaded time.Time
 }
 
 type compiledRule struct {
@@ -78,6 +87,7 @@ const cacheTTL = 10 * time.Second
 func (c *Cases) Invalidate(jurisdictionID int64) {
 	c.mu.Lock()
 	delete(c.cache, jurisdictionID)
+	clear(c.bySlug)
 	c.mu.Unlock()
 }
 
@@ -99,8 +109,15 @@ func (c *Cases) compiledFor(ctx context.Context, j *rathaus.Jurisdiction) (*comp
 		return nil, fmt.Errorf("casework: calendar of %s: %w", j.Slug, err)
 	}
 	var rules []store.RoutingRule
+	cp.services = map[string]*rathaus.Service{}
 	if err := c.db.ReadTx(ctx, func(tx *store.Tx) error {
-		rules, err = tx.RoutingRules(ctx, j.ID)
+		if rules, err = tx.RoutingRules(ctx, j.ID); err != nil {
+			return err
+		}
+		services, err := tx.AllServices(ctx, j.ID)
+		for _, s := range services {
+			cp.services[s.Code] = s
+		}
 		return err
 	}); err != nil {
 		return nil, err
@@ -145,15 +162,34 @@ func (c *Cases) Calendar(ctx context.Context, j *rathaus.Jurisdiction) (*calenda
 	return cp.cal, nil
 }
 
-// Jurisdiction returns the jurisdiction with the given slug.
+// Jurisdiction returns the jurisdiction with the given slug. Every page
+// and API call needs it, so it is cached for a few seconds; the copy
+// returned is the caller's own.
 func (c *Cases) Jurisdiction(ctx context.Context, slug string) (*rathaus.Jurisdiction, error) {
+	c.mu.Lock()
+	cj, ok := c.bySlug[slug]
+	c.mu.Unlock()
+	if ok && c.now().Sub(cj.loaded) < cacheTTL {
+		j := *cj.j
+		return &j, nil
+	}
 	var j *rathaus.Jurisdiction
 	err := c.db.ReadTx(ctx, func(tx *store.Tx) error {
 		var err error
 		j, err = tx.Jurisdiction(ctx, slug)
 		return err
 	})
-	return j, err
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	if len(c.bySlug) > 1000 {
+		clear(c.bySlug)
+	}
+	c.bySlug[slug] = cachedJurisdiction{j: j, loaded: c.now()}
+	c.mu.Unlock()
+	out := *j
+	return &out, nil
 }
 
 // StatusURL is the citizen's private status link of a request.

@@ -10,7 +10,6 @@ import (
 
 	"github.com/rathaus/rathaus"
 	"github.com/rathaus/rathaus/internal/auth"
-	"github.com/rathaus/rathaus/internal/geo"
 	"github.com/rathaus/rathaus/internal/notify"
 	"github.com/rathaus/rathaus/internal/store"
 )
@@ -27,103 +26,20 @@ func (c *Cases) SubmitWeb(ctx context.Context, j *rathaus.Jurisdiction, sub Subm
 	email = strings.TrimSpace(email)
 	sub.Contact = rathaus.Contact{Email: email} // validated like any contact, then held back
 	sub.Channel = rathaus.ChannelWeb
-	s, r, cp, err := c.prepareWeb(ctx, j, sub)
+	p, err := c.prepare(ctx, j, sub)
 	if err != nil {
 		return nil, err
 	}
-	r.Reporter = rathaus.Contact{}
-	var cell int64
-	if r.HasLocation {
-		cell = geo.Cell(geo.Point{Lat: r.Lat, Lon: r.Lon})
-	}
-	now := r.SubmittedAt
-	mailed := false
-	err = c.db.WriteTx(ctx, func(tx *store.Tx) error {
-		var err error
-		if r.Number, err = tx.NextRequestNumber(ctx, j.ID, now.In(cp.cal.Location()).Year()); err != nil {
-			return err
+	p.r.Reporter = rathaus.Contact{}
+	if email != "" {
+		p.after = func(ctx context.Context, tx *store.Tx, r *rathaus.Request) error {
+			return c.askConfirmation(ctx, tx, j, r, p.s.Name, email, store.ConfirmReporter, r.SubmittedAt)
 		}
-		if err := tx.InsertRequest(ctx, r, cell); err != nil {
-			return err
-		}
-		for _, e := range []*rathaus.Event{
-			{Type: rathaus.EventSubmitted, Public: true, ToState: rathaus.StateNew, Body: string(r.Channel)},
-			{Type: rathaus.EventRouted, DepartmentID: r.DepartmentID},
-		} {
-			e.JurisdictionID, e.RequestID, e.At = j.ID, r.ID, now
-			if err := tx.AppendEvent(ctx, e); err != nil {
-				return err
-			}
-		}
-		for _, p := range sub.Photos {
-			m := &rathaus.Media{RequestID: r.ID, BlobKey: p.BlobKey, ContentType: p.ContentType, Width: p.Width, Height: p.Height,
-				Public: true, CreatedAt: now}
-			if err := tx.AddMedia(ctx, j.ID, m); err != nil {
-				return err
-			}
-		}
-		if email == "" {
-			return nil
-		}
-		mailed = true
-		return c.askConfirmation(ctx, tx, j, r, s.Name, email, store.ConfirmReporter, now)
-	})
-	if err != nil {
-		return nil, fmt.Errorf("casework: submit %s from the web: %w", s.Code, err)
 	}
-	if mailed {
-		c.kick()
+	if err := c.commit(ctx, p); err != nil {
+		return nil, fmt.Errorf("casework: submit %s from the web: %w", p.s.Code, err)
 	}
-	return r, nil
-}
-
-// prepareWeb does what Submit does before its transaction: find the service,
-// validate, check the boundary, route and compute the SLA due times. The
-// returned request has no number and no ID yet.
-func (c *Cases) prepareWeb(ctx context.Context, j *rathaus.Jurisdiction, sub Submission) (*rathaus.Service, *rathaus.Request, *compiled, error) {
-	if strings.TrimSpace(sub.ServiceCode) == "" {
-		return nil, nil, nil, rathaus.Invalidf("service_code", "is required")
-	}
-	s, err := c.Service(ctx, j, sub.ServiceCode)
-	if err != nil {
-		if rathaus.KindOf(err) == rathaus.KindNotFound {
-			return nil, nil, nil, rathaus.Invalidf("service_code", "%q is not a service of %s", sub.ServiceCode, j.Name)
-		}
-		return nil, nil, nil, err
-	}
-	if !s.Active {
-		return nil, nil, nil, rathaus.Invalidf("service_code", "%q is no longer offered", s.Code)
-	}
-	if s.Audience == "staff" {
-		return nil, nil, nil, rathaus.Invalidf("service_code", "%q is not a service of %s", sub.ServiceCode, j.Name)
-	}
-	attrs, err := sub.validate(s)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	cp, err := c.compiledFor(ctx, j)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	if sub.HasLocation && !cp.boundary.IsZero() && !cp.boundary.Contains(geo.Point{Lat: sub.Lat, Lon: sub.Lon}) {
-		return nil, nil, nil, rathaus.Invalidf("lat", "the position (%g, %g) is outside %s", sub.Lat, sub.Lon, j.Name)
-	}
-	now := c.now().UTC().Truncate(time.Microsecond)
-	r := &rathaus.Request{
-		JurisdictionID: j.ID, Token: auth.NewToken(), ServiceID: s.ID, ServiceCode: s.Code, State: rathaus.StateNew,
-		HasLocation: sub.HasLocation, Lat: sub.Lat, Lon: sub.Lon, Address: strings.TrimSpace(sub.Address),
-		Description: strings.TrimSpace(sub.Description), Attributes: attrs, Channel: sub.Channel, Reporter: sub.Contact,
-		DeviceID: sub.DeviceID, AccountID: sub.AccountID, MediaURL: sub.MediaURL, Public: true,
-		SubmittedAt: now, UpdatedAt: now,
-	}
-	r.DepartmentID = cp.route(s, r)
-	if s.ResponseHours > 0 {
-		r.ResponseDue = cp.cal.AddBusinessHours(now, time.Duration(s.ResponseHours)*time.Hour).UTC()
-	}
-	if s.ResolutionHours > 0 {
-		r.ResolutionDue = cp.cal.AddBusinessHours(now, time.Duration(s.ResolutionHours)*time.Hour).UTC()
-	}
-	return s, r, cp, nil
+	return p.r, nil
 }
 
 // citizenURL is an absolute URL of this installation for mails.

@@ -199,34 +199,38 @@ func keys(vs []rathaus.AttributeValue) string {
 	return strings.Join(ks, ", ")
 }
 
-// Submit validates, routes and stores a new request with its submitted and
-// routed events in one transaction.
-func (c *Cases) Submit(ctx context.Context, j *rathaus.Jurisdiction, sub Submission) (*rathaus.Request, error) {
+// prepared is a validated, routed submission waiting for its transaction.
+type prepared struct {
+	j      *rathaus.Jurisdiction
+	s      *rathaus.Service
+	r      *rathaus.Request
+	cell   int64
+	year   int
+	photos []Photo
+	// after runs in the same transaction once the request has its ID and
+	// number (SubmitWeb asks for an address confirmation there).
+	after func(ctx context.Context, tx *store.Tx, r *rathaus.Request) error
+}
+
+// prepare does everything before the transaction: find the service,
+// validate, check the boundary, route and compute the SLA due times. The
+// request has no number and no ID yet.
+func (c *Cases) prepare(ctx context.Context, j *rathaus.Jurisdiction, sub Submission) (*prepared, error) {
 	if strings.TrimSpace(sub.ServiceCode) == "" {
 		return nil, rathaus.Invalidf("service_code", "is required")
 	}
-	var s *rathaus.Service
-	if err := c.db.ReadTx(ctx, func(tx *store.Tx) error {
-		var err error
-		s, err = tx.Service(ctx, j.ID, sub.ServiceCode)
-		return err
-	}); err != nil {
-		if rathaus.KindOf(err) == rathaus.KindNotFound {
-			return nil, rathaus.Invalidf("service_code", "%q is not a service of %s", sub.ServiceCode, j.Name)
-		}
+	cp, err := c.compiledFor(ctx, j)
+	if err != nil {
 		return nil, err
+	}
+	s := cp.services[sub.ServiceCode]
+	if s == nil || (s.Audience == "staff" && sub.Channel.Public()) {
+		return nil, rathaus.Invalidf("service_code", "%q is not a service of %s", sub.ServiceCode, j.Name)
 	}
 	if !s.Active {
 		return nil, rathaus.Invalidf("service_code", "%q is no longer offered", s.Code)
 	}
-	if s.Audience == "staff" && sub.Channel.Public() {
-		return nil, rathaus.Invalidf("service_code", "%q is not a service of %s", sub.ServiceCode, j.Name)
-	}
 	attrs, err := sub.validate(s)
-	if err != nil {
-		return nil, err
-	}
-	cp, err := c.compiledFor(ctx, j)
 	if err != nil {
 		return nil, err
 	}
@@ -251,47 +255,66 @@ func (c *Cases) Submit(ctx context.Context, j *rathaus.Jurisdiction, sub Submiss
 	if s.ResolutionHours > 0 {
 		r.ResolutionDue = cp.cal.AddBusinessHours(now, time.Duration(s.ResolutionHours)*time.Hour).UTC()
 	}
-	var cell int64
+	p := &prepared{j: j, s: s, r: r, year: now.In(cp.cal.Location()).Year(), photos: sub.Photos}
 	if r.HasLocation {
-		cell = geo.Cell(geo.Point{Lat: r.Lat, Lon: r.Lon})
+		p.cell = geo.Cell(geo.Point{Lat: r.Lat, Lon: r.Lon})
 	}
-	var mailed bool
-	err = c.db.WriteTx(ctx, func(tx *store.Tx) error {
-		if r.Number, err = tx.NextRequestNumber(ctx, j.ID, now.In(cp.cal.Location()).Year()); err != nil {
-			return err
+	return p, nil
+}
+
+// write stores a prepared submission in tx: number, request, submitted and
+// routed events, the receipt mail, photos. It reports whether mail was
+// enqueued.
+func (c *Cases) write(ctx context.Context, tx *store.Tx, p *prepared) (bool, error) {
+	r, j := p.r, p.j
+	var err error
+	if r.Number, err = tx.NextRequestNumber(ctx, j.ID, p.year); err != nil {
+		return false, err
+	}
+	if err := tx.InsertRequest(ctx, r, p.cell); err != nil {
+		return false, err
+	}
+	mailed := false
+	for _, e := range []*rathaus.Event{
+		{Type: rathaus.EventSubmitted, Public: true, ToState: rathaus.StateNew, Body: string(r.Channel)},
+		{Type: rathaus.EventRouted, DepartmentID: r.DepartmentID},
+	} {
+		e.JurisdictionID, e.RequestID, e.At = j.ID, r.ID, r.SubmittedAt
+		if err := tx.AppendEvent(ctx, e); err != nil {
+			return false, err
 		}
-		if err := tx.InsertRequest(ctx, r, cell); err != nil {
-			return err
+		ok, err := c.enqueueMail(ctx, tx, j, r, e)
+		if err != nil {
+			return false, err
 		}
-		events := []*rathaus.Event{
-			{Type: rathaus.EventSubmitted, Public: true, ToState: rathaus.StateNew, Body: string(r.Channel)},
-			{Type: rathaus.EventRouted, DepartmentID: r.DepartmentID},
+		mailed = mailed || ok
+	}
+	for _, ph := range p.photos {
+		m := &rathaus.Media{RequestID: r.ID, BlobKey: ph.BlobKey, ContentType: ph.ContentType, Width: ph.Width, Height: ph.Height,
+			Public: true, CreatedAt: r.SubmittedAt}
+		if err := tx.AddMedia(ctx, j.ID, m); err != nil {
+			return false, err
 		}
-		for _, e := range events {
-			e.JurisdictionID, e.RequestID, e.At = j.ID, r.ID, now
-			if err := tx.AppendEvent(ctx, e); err != nil {
-				return err
-			}
-			ok, err := c.enqueueMail(ctx, tx, j, r, e)
-			if err != nil {
-				return err
-			}
-			mailed = mailed || ok
+	}
+	if p.after != nil {
+		if err := p.after(ctx, tx, r); err != nil {
+			return false, err
 		}
-		for _, p := range sub.Photos {
-			m := &rathaus.Media{RequestID: r.ID, BlobKey: p.BlobKey, ContentType: p.ContentType, Width: p.Width, Height: p.Height,
-				Public: true, CreatedAt: now}
-			if err := tx.AddMedia(ctx, j.ID, m); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+		mailed = true
+	}
+	return mailed, nil
+}
+
+// Submit validates, routes and stores a new request with its submitted and
+// routed events (and the receipt mail) in one transaction, which it may
+// share with other submissions arriving at the same moment.
+func (c *Cases) Submit(ctx context.Context, j *rathaus.Jurisdiction, sub Submission) (*rathaus.Request, error) {
+	p, err := c.prepare(ctx, j, sub)
 	if err != nil {
-		return nil, fmt.Errorf("casework: submit %s: %w", s.Code, err)
+		return nil, err
 	}
-	if mailed {
-		c.kick()
+	if err := c.commit(ctx, p); err != nil {
+		return nil, fmt.Errorf("casework: submit %s: %w", p.s.Code, err)
 	}
-	return r, nil
+	return p.r, nil
 }

@@ -61,10 +61,8 @@ func (h *handler) post(w http.ResponseWriter, r *http.Request, format, _ string)
 	if err != nil {
 		return err
 	}
-	// Staff services (IT tickets, orders) are not open to Open311 clients.
-	if s, err := h.d.Cases.Service(ctx, j, sub.ServiceCode); err == nil && !offered(s) {
-		return rathaus.Invalidf("service_code", "%q is not a service of %s", sub.ServiceCode, j.Name)
-	}
+	// Staff services (IT tickets, orders) are refused by casework.Submit
+	// for every public channel, Open311 included.
 	if len(files) > maxPhotos {
 		return rathaus.Invalidf("media", "%d files sent, the limit is %d", len(files), maxPhotos)
 	}
