@@ -109,18 +109,22 @@ export async function startRathaus({ tiles = true, timeoutMs = 120_000 } = {}) {
   const killNow = () => { if (exited === null) try { child.kill('SIGKILL'); } catch { /* gone */ } };
   process.once('exit', killNow);
 
-  let stopped = false;
-  const stop = async () => {
-    if (stopped) return;
-    stopped = true;
-    if (exited === null) {
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-      await exitedP;
-      clearTimeout(timer);
-    }
-    process.removeListener('exit', killNow);
-    await rm(dir, { recursive: true, force: true });
+  // stop ends the server and resolves to how it exited: { code: 0,
+  // signal: null } after a clean shutdown on SIGTERM.
+  let stopping = null;
+  const stop = () => {
+    stopping ??= (async () => {
+      if (exited === null) {
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+        await exitedP;
+        clearTimeout(timer);
+      }
+      process.removeListener('exit', killNow);
+      await rm(dir, { recursive: true, force: true });
+      return exited;
+    })();
+    return stopping;
   };
 
   try {

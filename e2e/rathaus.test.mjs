@@ -24,7 +24,11 @@ before(async () => {
 
 after(async () => {
   await browser?.close();
-  await app?.stop();
+  if (app) {
+    const exit = await app.stop();
+    // SIGTERM must end the server cleanly (graceful shutdown, exit 0).
+    assert.deepEqual(exit, { code: 0, signal: null }, `rathaus demo did not shut down cleanly:\n${app.serverLog().slice(-2000)}`);
+  }
 });
 
 // page opens a fresh context (own cookies) and a page in it.
@@ -121,9 +125,21 @@ test('flow 1: citizen reports with the map and a photo', { timeout: 90_000 }, as
     await p.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
     await p.waitForFunction(() => document.querySelector('#lat').value !== '' && document.querySelector('#long').value !== '');
     const lat = Number(await p.inputValue('#lat'));
-    const lon = Number(await p.inputValue('#long'));
+    let lon = Number(await p.inputValue('#long'));
     assert.ok(lat > 47 && lat < 55 && lon > 5 && lon < 16, `pin in Germany: ${lat}, ${lon}`);
-    assert.ok(await p.locator('#report-map .leaflet-marker-icon').count() >= 1, 'a marker shows the pin');
+    const marker = p.locator('#report-map .leaflet-marker-icon');
+    assert.equal(await marker.count(), 1, 'one marker shows the pin');
+    // Dragging the marker moves the pin: 60 px to the right is east.
+    const mb = await marker.boundingBox();
+    await p.mouse.move(mb.x + mb.width / 2, mb.y + mb.height - 4);
+    await p.mouse.down();
+    await p.mouse.move(mb.x + mb.width / 2 + 30, mb.y + mb.height - 4, { steps: 5 });
+    await p.mouse.move(mb.x + mb.width / 2 + 60, mb.y + mb.height - 4, { steps: 5 });
+    await p.mouse.up();
+    await p.waitForFunction((before) => Number(document.querySelector('#long').value) > before, lon);
+    const dragged = Number(await p.inputValue('#long'));
+    assert.ok(Math.abs(Number(await p.inputValue('#lat')) - lat) < 0.001, 'a sideways drag keeps the latitude');
+    lon = dragged;
 
     await p.fill('#description', 'Tiefes Schlagloch vor der Bäckerei, Radfahrer weichen auf die Fahrbahn aus. (E2E Karte)');
     await p.fill('#attr-depth', '12');
@@ -153,6 +169,28 @@ test('flow 1: citizen reports with the map and a photo', { timeout: 90_000 }, as
       assert.equal(img.status(), 200);
       assert.equal(img.headers()['content-type'], 'image/jpeg', 'uploads are re-encoded as JPEG');
     }
+    assert.deepEqual(problems, []);
+  } finally {
+    await ctx.close();
+  }
+});
+
+test('language: ?lang= and the language form switch the page to English and Polish', { timeout: 60_000 }, async () => {
+  const { ctx, page: p, problems } = await page();
+  try {
+    await goto(p, '/melden?lang=en');
+    assert.equal(await p.getAttribute('html', 'lang'), 'en');
+    assert.equal(await p.inputValue('#lang-select'), 'en');
+    const en = await p.textContent('h1');
+    await p.selectOption('#lang-select', 'pl');
+    await Promise.all([p.waitForNavigation(), p.click('header form.lang button[type="submit"]')]);
+    assert.equal(new URL(p.url()).pathname, '/melden');
+    assert.equal(await p.getAttribute('html', 'lang'), 'pl');
+    const pl = await p.textContent('h1');
+    await goto(p, '/melden?lang=de');
+    assert.equal(await p.getAttribute('html', 'lang'), 'de');
+    const de = await p.textContent('h1');
+    assert.equal(new Set([de, en, pl]).size, 3, `three different headings: ${de} | ${en} | ${pl}`);
     assert.deepEqual(problems, []);
   } finally {
     await ctx.close();
