@@ -22,11 +22,23 @@ const SessionTTL = 12 * time.Hour
 type Authenticator struct {
 	db  *store.DB
 	now func() time.Time
+
+	mu   sync.Mutex
+	keys map[string]cachedKey // by key hash; valid keys only
 }
+
+type cachedKey struct {
+	key    *store.APIKey
+	loaded time.Time
+}
+
+// keyCacheTTL is how long a checked API key is trusted without asking the
+// database again; a revoked key stops working within this time.
+const keyCacheTTL = 10 * time.Second
 
 // New returns an Authenticator.
 func New(db *store.DB, now func() time.Time) *Authenticator {
-	return &Authenticator{db: db, now: now}
+	return &Authenticator{db: db, now: now, keys: map[string]cachedKey{}}
 }
 
 // CheckAPIKey returns the live API key behind key, or an Unauthorized error.
@@ -37,16 +49,32 @@ func (a *Authenticator) CheckAPIKey(ctx context.Context, key string) (*store.API
 	if len(key) > 200 {
 		return nil, rathaus.Unauthorizedf("api_key is not valid")
 	}
+	hash := HashToken(key)
+	a.mu.Lock()
+	c, ok := a.keys[hash]
+	a.mu.Unlock()
+	if ok && a.now().Sub(c.loaded) < keyCacheTTL {
+		return c.key, nil
+	}
 	var k *store.APIKey
 	err := a.db.ReadTx(ctx, func(tx *store.Tx) error {
 		var err error
-		k, err = tx.APIKeyByHash(ctx, HashToken(key))
+		k, err = tx.APIKeyByHash(ctx, hash)
 		return err
 	})
 	if rathaus.KindOf(err) == rathaus.KindNotFound {
 		return nil, rathaus.Unauthorizedf("api_key is not valid")
 	}
-	return k, err
+	if err != nil {
+		return nil, err
+	}
+	a.mu.Lock()
+	if len(a.keys) > 10000 {
+		clear(a.keys)
+	}
+	a.keys[hash] = cachedKey{key: k, loaded: a.now()}
+	a.mu.Unlock()
+	return k, nil
 }
 
 // AddAPIKey creates a key for a jurisdiction and returns it in the clear,
