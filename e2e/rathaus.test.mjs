@@ -244,6 +244,26 @@ test('flow 2: citizen reports without JavaScript, by address', { timeout: 60_000
   }
 });
 
+test('flow 2b: without JavaScript, coordinates find the report nearby', { timeout: 60_000 }, async () => {
+  const r = need('map', 'flow 1');
+  const { ctx, page: p, problems } = await page({ javaScriptEnabled: false });
+  try {
+    await goto(p, '/melden?service=schlagloch');
+    // Without the map, the coordinate fields are the way to give a point.
+    assert.equal(await p.isVisible('#lat'), true);
+    await p.fill('#lat', String(r.lat));
+    await p.fill('#long', String(r.lon));
+    await p.fill('#description', 'Noch ein Schlagloch? (E2E Umkreis)');
+    const res = await submit(p, '#check-nearby');
+    assert.equal(res.status(), 200, 'the check shows the form again, nothing is filed');
+    assert.match(await p.textContent('#nearby-list'), new RegExp(r.number), `${r.number} is listed as nearby`);
+    assert.equal(await p.inputValue('#description'), 'Noch ein Schlagloch? (E2E Umkreis)', 'what was typed is kept');
+    assert.deepEqual(problems, []);
+  } finally {
+    await ctx.close();
+  }
+});
+
 test('flow 3: staff find the report, accept, reply publicly and close it', { timeout: 90_000 }, async () => {
   const { number } = need('map', 'flow 1');
   const { ctx, page: p, problems } = await page();
