@@ -72,6 +72,7 @@ type LP struct {
 	basis   []int // column index of the basic variable in each position
 	pos     []int // position in basis per column, -1 if nonbasic
 	fac     factor
+	devex   []float64
 	art     []int // artificial column per row, -1 until first needed
 	valid   bool  // basis and fac describe the current problem
 	dirty   bool  // bounds, right-hand side or coefficients changed since last solve
@@ -435,6 +436,15 @@ func (p *LP) iterate(ctx context.Context) (Status, error) {
 	}
 	refactorEvery := maxEtas
 	degenerate := 0
+	// Devex reference weights (Forrest and Goldfarb's approximation of
+	// steepest edge): Dantzig's rule compares reduced costs of columns of
+	// very different norms (slacks against panels) and took several times
+	// as many pivots on the master programs.
+	p.devex = resizeF(p.devex, len(p.cols))
+	for j := range p.devex {
+		p.devex[j] = 1
+	}
+	rho := make([]float64, m)
 	for iter := 0; ; iter++ {
 		if iter >= maxIter {
 			return Optimal, ErrIterations
@@ -482,6 +492,7 @@ func (p *LP) iterate(ctx context.Context) (Status, error) {
 				q, dir = j, dj
 				break
 			}
+			score = score * score / p.devex[j]
 			if score > best {
 				q, dir, best = j, dj, score
 			}
@@ -596,6 +607,7 @@ func (p *LP) iterate(ctx context.Context) (Status, error) {
 			continue
 		}
 		jl := p.basis[leave]
+		p.updateDevex(q, jl, leave, alpha[leave], rho)
 		p.x[jl] = leaveAt
 		p.pos[jl] = -1
 		p.basis[leave] = q
@@ -603,4 +615,34 @@ func (p *LP) iterate(ctx context.Context) (Status, error) {
 		p.fac.addEta(leave, alpha)
 		p.pivots++
 	}
+}
+
+// updateDevex updates the reference weights for the pivot in which column
+// q enters at basis position r (pivot element ar) and column jl leaves;
+// rho is scratch of length m.
+func (p *LP) updateDevex(q, jl, r int, ar float64, rho []float64) {
+	clear(rho)
+	rho[r] = 1
+	p.fac.btran(rho, p.cols)
+	wq := p.devex[q]
+	for j := range p.cols {
+		if p.pos[j] >= 0 || j == q {
+			continue
+		}
+		c := &p.cols[j]
+		if c.lo == c.hi {
+			continue
+		}
+		a := 0.0
+		for k, i := range c.idx {
+			a += rho[i] * c.val[k]
+		}
+		if a == 0 {
+			continue
+		}
+		if v := a / ar; v*v*wq > p.devex[j] {
+			p.devex[j] = v * v * wq
+		}
+	}
+	p.devex[jl] = math.Max(wq/(ar*ar), 1)
 }
