@@ -77,6 +77,9 @@ test('login: wrong password is refused, right one opens a session, logout ends i
     await Promise.all([p.waitForNavigation(), p.click('header form[action="/logout"] button')]);
     assert.equal(new URL(p.url()).pathname, '/');
     assert.equal((await ctx.cookies()).filter((c) => c.name === 'rathaus_session').length, 0, 'logout removes the cookie');
+    // The session ends on the server too: the old cookie no longer works.
+    const replay = await fetch(app.baseURL + '/staff', { redirect: 'manual', headers: { cookie: `rathaus_session=${session.value}` } });
+    assert.equal(replay.status, 303, 'a logged-out session is refused');
     assert.deepEqual(problems, []);
   } finally {
     await ctx.close();
