@@ -144,6 +144,7 @@ func TestOIDCLogin(t *testing.T) {
 		wantPath   string
 		wantText   string
 		wantLogin  bool
+		noToken    bool // the provider must refuse to issue an ID token
 	}{
 		{name: "success", user: alice, next: "/staff", wantStatus: 200, wantPath: "/staff", wantText: "Alice Amsel", wantLogin: true},
 		{name: "next outside the site falls back to /staff", user: alice, next: "//evil.example/x",
@@ -176,7 +177,7 @@ func TestOIDCLogin(t *testing.T) {
 					req.URL.RawQuery = q.Encode()
 				}
 			},
-			wantStatus: 401, wantPath: "/login/oidc/callback", wantText: "wurde abgelehnt"},
+			wantStatus: 401, wantPath: "/login/oidc/callback", wantText: "wurde abgelehnt", noToken: true},
 		{name: "cancelled at the provider", user: alice,
 			redirect: func(req *http.Request) {
 				if req.URL.Path == "/login/oidc/callback" {
@@ -229,6 +230,9 @@ func TestOIDCLogin(t *testing.T) {
 			}
 			if flow && tt.wantPath != "/login/oidc" {
 				t.Errorf("the flow cookie outlived the callback")
+			}
+			if tt.noToken && e.provider.TokensIssued() != 0 {
+				t.Errorf("the provider issued %d ID tokens, want none", e.provider.TokensIssued())
 			}
 			logins := e.logins(t)
 			if tt.wantLogin {
