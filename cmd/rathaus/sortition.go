@@ -117,5 +117,12 @@ func machine() string {
 			}
 		}
 	}
-	return fmt.Sprintf("%d CPUs (nproc), %s, %s/%s", runtime.NumCPU(), model, runtime.GOOS, runtime.GOARCH)
+	desc := fmt.Sprintf("%d CPUs (nproc), %s, %s/%s", runtime.NumCPU(), model, runtime.GOOS, runtime.GOARCH)
+	// Wall-clock figures mean little on a shared machine; record its load.
+	if data, err := os.ReadFile("/proc/loadavg"); err == nil {
+		if f := strings.Fields(string(data)); len(f) >= 3 {
+			desc += fmt.Sprintf(", load average %s/%s/%s at the end of the run", f[0], f[1], f[2])
+		}
+	}
+	return desc
 }
