@@ -28,8 +28,9 @@ import (
 )
 
 // administer runs fn in one transaction after the admin check and appends
-// one audit entry; invalidate drops the routing cache after the commit.
-func (c *Cases) administer(ctx context.Context, j *rathaus.Jurisdiction, actor *rathaus.User, action string, invalidate bool,
+// one audit entry. After the commit it drops the jurisdiction's cached
+// catalogue, routing and departments, which every admin change may touch.
+func (c *Cases) administer(ctx context.Context, j *rathaus.Jurisdiction, actor *rathaus.User, action string, _ bool,
 	fn func(tx *store.Tx, now time.Time) (target string, detail map[string]any, err error)) error {
 	if err := rathaus.CanAdminister(actor, j.ID); err != nil {
 		return err
@@ -47,9 +48,7 @@ func (c *Cases) administer(ctx context.Context, j *rathaus.Jurisdiction, actor *
 	if err != nil {
 		return fmt.Errorf("casework: %s: %w", action, err)
 	}
-	if invalidate {
-		c.Invalidate(j.ID)
-	}
+	c.Invalidate(j.ID)
 	return nil
 }
 

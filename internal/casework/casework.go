@@ -67,6 +67,8 @@ type compiled struct {
 	rules    []compiledRule
 	cal      *calendar.Calendar
 	services map[string]*rathaus.Service // by code, active or not
+	active   []*rathaus.Service            // active services by group and name
+	depts    []*rathaus.Department         // by name
 }
 
 type cachedJurisdiction struct {
@@ -115,9 +117,16 @@ func (c *Cases) compiledFor(ctx context.Context, j *rathaus.Jurisdiction) (*comp
 			return err
 		}
 		services, err := tx.AllServices(ctx, j.ID)
+		if err != nil {
+			return err
+		}
 		for _, s := range services {
 			cp.services[s.Code] = s
 		}
+		if cp.active, err = tx.Services(ctx, j.ID); err != nil {
+			return err
+		}
+		cp.depts, err = tx.Departments(ctx, j.ID)
 		return err
 	}); err != nil {
 		return nil, err

@@ -184,37 +184,48 @@ func (c *Cases) Updates(ctx context.Context, j *rathaus.Jurisdiction, from, to t
 	return out, err
 }
 
-// Services returns the active services of a jurisdiction.
+// Services returns the active services of a jurisdiction, by group and
+// name, from the short-lived catalogue cache (every Open311 call and page
+// needs them). The services are copies the caller may change.
 func (c *Cases) Services(ctx context.Context, j *rathaus.Jurisdiction) ([]*rathaus.Service, error) {
-	var out []*rathaus.Service
-	err := c.db.ReadTx(ctx, func(tx *store.Tx) error {
-		var err error
-		out, err = tx.Services(ctx, j.ID)
-		return err
-	})
-	return out, err
+	cp, err := c.compiledFor(ctx, j)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*rathaus.Service, len(cp.active))
+	for i, s := range cp.active {
+		cs := *s
+		out[i] = &cs
+	}
+	return out, nil
 }
 
-// Service returns one service by code.
+// Service returns one service by code, active or not.
 func (c *Cases) Service(ctx context.Context, j *rathaus.Jurisdiction, code string) (*rathaus.Service, error) {
-	var out *rathaus.Service
-	err := c.db.ReadTx(ctx, func(tx *store.Tx) error {
-		var err error
-		out, err = tx.Service(ctx, j.ID, code)
-		return err
-	})
-	return out, err
+	cp, err := c.compiledFor(ctx, j)
+	if err != nil {
+		return nil, err
+	}
+	s, ok := cp.services[code]
+	if !ok {
+		return nil, rathaus.NotFoundf("service %q not found", code)
+	}
+	cs := *s
+	return &cs, nil
 }
 
-// Departments returns the departments of a jurisdiction.
+// Departments returns the departments of a jurisdiction by name.
 func (c *Cases) Departments(ctx context.Context, j *rathaus.Jurisdiction) ([]*rathaus.Department, error) {
-	var out []*rathaus.Department
-	err := c.db.ReadTx(ctx, func(tx *store.Tx) error {
-		var err error
-		out, err = tx.Departments(ctx, j.ID)
-		return err
-	})
-	return out, err
+	cp, err := c.compiledFor(ctx, j)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*rathaus.Department, len(cp.depts))
+	for i, d := range cp.depts {
+		cd := *d
+		out[i] = &cd
+	}
+	return out, nil
 }
 
 // Photo returns one photo by ID; hidden photos are reported as not found
