@@ -22,8 +22,10 @@ type Query struct {
 	Near       *geo.Point
 	Radius     float64
 	PublicOnly bool
-	Limit      int
-	Offset     int
+	// PublicFields reads only the fields public lists show.
+	PublicFields bool
+	Limit        int
+	Offset       int
 }
 
 // maxRadius bounds radius queries so that a client cannot ask for a scan
@@ -38,7 +40,7 @@ const maxBoxCells = 225
 func (c *Cases) List(ctx context.Context, j *rathaus.Jurisdiction, q Query) ([]*rathaus.Request, error) {
 	f := store.RequestFilter{JurisdictionID: j.ID, IDs: q.IDs, ServiceCodes: q.ServiceCodes, States: q.States,
 		SubmittedFrom: q.From, SubmittedTo: q.To, DepartmentID: q.DepartmentID, PublicOnly: q.PublicOnly,
-		Limit: q.Limit, Offset: q.Offset}
+		PublicFields: q.PublicFields, Limit: q.Limit, Offset: q.Offset}
 	if q.BBox != nil {
 		f.HasBox, f.MinLat, f.MinLon, f.MaxLat, f.MaxLon = true, q.BBox.MinLat, q.BBox.MinLon, q.BBox.MaxLat, q.BBox.MaxLon
 		// A box of up to a few kilometres is read through the cell index;

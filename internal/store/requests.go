@@ -38,6 +38,27 @@ func scanRequest(row interface{ Scan(...any) error }) (*rathaus.Request, error) 
 	return &r, nil
 }
 
+// publicRequestCols is the lean column set of public lists: no personal
+// data, no attributes. Lists of a thousand requests spend most of their
+// time moving columns, so fewer columns are faster.
+const publicRequestCols = `id, jurisdiction_id, number, service_id, service_code, state, has_location, lat, lon, address,
+	description, media_url, department_id, duplicate_of, public, submitted_at, updated_at, resolution_due, closed_at, status_notes`
+
+func scanPublicRequest(row interface{ Scan(...any) error }) (*rathaus.Request, error) {
+	var r rathaus.Request
+	var state string
+	var submitted, updated, resDue, closed int64
+	if err := row.Scan(&r.ID, &r.JurisdictionID, &r.Number, &r.ServiceID, &r.ServiceCode, &state, &r.HasLocation, &r.Lat, &r.Lon,
+		&r.Address, &r.Description, &r.MediaURL, &r.DepartmentID, &r.DuplicateOf, &r.Public, &submitted, &updated, &resDue,
+		&closed, &r.StatusNotes); err != nil {
+		return nil, err
+	}
+	r.State = rathaus.State(state)
+	r.SubmittedAt, r.UpdatedAt = fromMicros(submitted), fromMicros(updated)
+	r.ResolutionDue, r.ClosedAt = fromMicros(resDue), fromMicros(closed)
+	return &r, nil
+}
+
 // NextRequestNumber allocates the next number of a jurisdiction's year,
 // formatted "2026-000123". Numbers are gap-free within committed
 // transactions because the counter row is updated in the caller's transaction.
@@ -154,7 +175,10 @@ type RequestFilter struct {
 	MinLat, MinLon, MaxLat, MaxLon float64
 	Cells                          []int64
 	PublicOnly                     bool // leave out merged duplicates
-	Limit, Offset                  int
+	// PublicFields reads only what public lists show (no personal data,
+	// no attributes, no token).
+	PublicFields  bool
+	Limit, Offset int
 }
 
 // Requests lists requests, newest first.
@@ -202,7 +226,11 @@ func (tx *Tx) Requests(ctx context.Context, f RequestFilter) ([]*rathaus.Request
 	if limit <= 0 || limit > 10000 {
 		limit = 1000
 	}
-	q := `SELECT ` + requestCols + ` FROM requests WHERE ` + strings.Join(where, " AND ") +
+	cols, scan := requestCols, scanRequest
+	if f.PublicFields {
+		cols, scan = publicRequestCols, scanPublicRequest
+	}
+	q := `SELECT ` + cols + ` FROM requests WHERE ` + strings.Join(where, " AND ") +
 		` ORDER BY submitted_at DESC, id DESC LIMIT ` + arg(limit) + ` OFFSET ` + arg(max(f.Offset, 0))
 	rows, err := tx.query(ctx, q, args...)
 	if err != nil {
@@ -211,7 +239,7 @@ func (tx *Tx) Requests(ctx context.Context, f RequestFilter) ([]*rathaus.Request
 	defer rows.Close()
 	var out []*rathaus.Request
 	for rows.Next() {
-		r, err := scanRequest(rows)
+		r, err := scan(rows)
 		if err != nil {
 			return nil, fmt.Errorf("store: list requests: %w", err)
 		}

@@ -60,6 +60,7 @@ func (h *handler) list(w http.ResponseWriter, r *http.Request, format, _ string)
 		}
 		cq.ServiceCodes = codes
 	}
+	cq.PublicFields = true
 	rs, err := h.d.Cases.List(r.Context(), j, cq)
 	if err != nil {
 		return err

@@ -32,7 +32,7 @@ func (u *UI) Home(w http.ResponseWriter, r *http.Request) {
 	}
 	p := homePage{}
 	if len(services) > 0 {
-		rs, err := u.Cases.List(r.Context(), j, casework.Query{ServiceCodes: serviceCodes(services), PublicOnly: true, Limit: 5})
+		rs, err := u.Cases.List(r.Context(), j, casework.Query{ServiceCodes: serviceCodes(services), PublicOnly: true, PublicFields: true, Limit: 5})
 		if err != nil {
 			u.Error(w, r, err)
 			return
@@ -129,6 +129,7 @@ func (u *UI) Reports(w http.ResponseWriter, r *http.Request) {
 	q.Offset = (page - 1) * reportsPageSize
 	p := reportsPage{reportsFilter: f, Services: services, Periods: []string{"7", "30", "90", "365"}, Page: page, Map: u.mapViewOf(j)}
 	if len(services) > 0 {
+		q.PublicFields = true
 		rs, err := u.Cases.List(ctx, j, q)
 		if err != nil {
 			u.Error(w, r, err)
