@@ -6,8 +6,7 @@
 import { before, after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  startRathaus, launchBrowser, newContext, watchPage, expectAccessible, axeViolations, formatViolations,
-  screenshot, goto, loginAs, pngImage, phone,
+  startRathaus, launchBrowser, newContext, watchPage, expectAccessible, screenshot, goto, loginAs, pngImage, phone,
 } from './harness.mjs';
 
 let app;
@@ -96,29 +95,6 @@ async function submit(p, selector) {
   ]);
   await p.waitForLoadState('load');
   return res;
-}
-
-// knownIssues are axe violations in templates this suite does not own,
-// reported to their authors. A page whose only violations are listed here
-// is marked TODO (shown, not failing); any other violation fails as usual,
-// and once the template is fixed the page simply passes.
-const knownIssues = [
-  {
-    id: 'nested-interactive', target: '#staff-map',
-    note: 'staff_request.html: #staff-map has role="img", but Leaflet makes it focusable and puts links and ' +
-      'buttons in it; use role="region" (keeps aria-label)',
-  },
-];
-
-// expectAccessibleOrKnown is expectAccessible for the test context t.
-async function expectAccessibleOrKnown(t, p, label) {
-  const v = await axeViolations(p);
-  if (v.length === 0) return;
-  const known = v.every((x) => x.nodes.every((n) => knownIssues.some((k) => k.id === x.id && k.target === n.target)));
-  if (known) {
-    t.todo(knownIssues.filter((k) => v.some((x) => x.id === k.id)).map((k) => `${k.id} at ${k.target}: ${k.note}`).join('; '));
-  }
-  throw new Error(formatViolations(label, v));
 }
 
 // need fails a flow clearly when an earlier flow did not leave what it needs.
@@ -509,13 +485,13 @@ test('flow 6: no WCAG 2.1 A/AA violation on the citizen and staff pages', { time
       await goto(staff.page, '/staff');
       await expectAccessible(staff.page, '/staff');
     });
-    await t.test('/staff/requests/{id}', async (t) => {
+    await t.test('/staff/requests/{id}', async () => {
       await goto(staff.page, '/staff');
       const path = shared.staffRequestPath || await staff.page.locator('#inbox tbody a').first().getAttribute('href');
       await goto(staff.page, path);
-      await expectAccessibleOrKnown(t, staff.page, path);
+      await expectAccessible(staff.page, path);
     });
-    await t.test('/staff/requests/{id} (failed action)', async (t) => {
+    await t.test('/staff/requests/{id} (failed action)', async () => {
       await goto(staff.page, shared.staffRequestPath || '/staff');
       if (!shared.staffRequestPath) {
         await goto(staff.page, await staff.page.locator('#inbox tbody a').first().getAttribute('href'));
@@ -524,7 +500,7 @@ test('flow 6: no WCAG 2.1 A/AA violation on the citizen and staff pages', { time
       const res = await submit(staff.page, '#act-reply button[type="submit"]');
       assert.ok(res.status() >= 400 && res.status() < 500, `status ${res.status()} for an empty reply`);
       assert.equal(await staff.page.getAttribute('#reply-text', 'aria-invalid'), 'true');
-      await expectAccessibleOrKnown(t, staff.page, 'staff request page with a refused reply');
+      await expectAccessible(staff.page, 'staff request page with a refused reply');
     });
     await t.test('/staff/admin', async () => {
       await goto(staff.page, '/staff/admin');
