@@ -11,11 +11,13 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rathaus/rathaus"
 	"github.com/rathaus/rathaus/internal/auth"
 	"github.com/rathaus/rathaus/internal/casework"
 	"github.com/rathaus/rathaus/internal/jobs"
 	"github.com/rathaus/rathaus/internal/media"
 	"github.com/rathaus/rathaus/internal/notify"
+	"github.com/rathaus/rathaus/internal/quality"
 	"github.com/rathaus/rathaus/internal/store"
 	"github.com/rathaus/rathaus/internal/web"
 )
@@ -74,7 +76,11 @@ func serve(ctx context.Context, cfg *config, db *store.DB, log *slog.Logger, rea
 		return err
 	}
 	worker := jobs.NewWorker(db, mailer, time.Now, log)
-	cases := casework.New(db, time.Now, casework.Config{BaseURL: cfg.BaseURL, Kick: worker.Kick, Log: log})
+	projector := quality.NewProjector(db, time.Now, log)
+	alerts := quality.NewAlerts(db, time.Now, log)
+	alerts.BaseURL = cfg.BaseURL
+	kick := func() { worker.Kick(); projector.Kick() }
+	cases := casework.New(db, time.Now, casework.Config{BaseURL: cfg.BaseURL, Kick: kick, Log: log})
 	jurisdiction, err := defaultJurisdiction(ctx, db, cfg.Jurisdiction)
 	if err != nil {
 		return err
@@ -112,6 +118,8 @@ func serve(ctx context.Context, cfg *config, db *store.DB, log *slog.Logger, rea
 		worker.Run(workerCtx)
 	}()
 	go jobs.RunRetention(workerCtx, db, time.Now, time.Hour, log)
+	go projector.Run(workerCtx)
+	go runAlerts(workerCtx, db, alerts, log)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	log.Info("listening", "addr", ln.Addr().String(), "jurisdiction", jurisdiction, "dialect", db.Dialect())
@@ -135,6 +143,34 @@ func serve(ctx context.Context, cfg *config, db *store.DB, log *slog.Logger, rea
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil
+}
+
+// runAlerts checks the quality targets of every jurisdiction hourly; a
+// missed target mails the department once per window through the outbox.
+func runAlerts(ctx context.Context, db *store.DB, alerts *quality.Alerts, log *slog.Logger) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		var js []*rathaus.Jurisdiction
+		err := db.ReadTx(ctx, func(tx *store.Tx) error {
+			var err error
+			js, err = tx.Jurisdictions(ctx)
+			return err
+		})
+		for _, j := range js {
+			if _, err := alerts.Evaluate(ctx, j.ID); err != nil && ctx.Err() == nil {
+				log.Error("quality alerts", "jurisdiction", j.Slug, "err", err)
+			}
+		}
+		if err != nil && ctx.Err() == nil {
+			log.Error("quality alerts", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // defaultJurisdiction picks the slug used when requests name none: the

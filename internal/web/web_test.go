@@ -235,3 +235,32 @@ func TestThemeCarriesBrandColours(t *testing.T) {
 		t.Errorf("theme = %q, want %q", got, want)
 	}
 }
+
+func TestLanguageChoiceIsRemembered(t *testing.T) {
+	srv := newServer(t, storetest.Open(t, store.SQLite), 1000)
+	resp, err := srv.Client().Get(srv.URL + "/login?lang=pl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	var lang *http.Cookie
+	for _, c := range resp.Cookies() {
+		if c.Name == "lang" {
+			lang = c
+		}
+	}
+	if lang == nil || lang.Value != "pl" {
+		t.Fatalf("no lang cookie after ?lang=pl: %v", resp.Cookies())
+	}
+	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/login", nil)
+	req.AddCookie(lang)
+	resp, err = srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if !strings.Contains(string(body), `lang="pl"`) || !strings.Contains(string(body), "Logowanie dla pracowników") {
+		t.Errorf("the next page is not Polish:\n%.400s", body)
+	}
+}

@@ -180,6 +180,15 @@ func (u *UI) Render(w http.ResponseWriter, r *http.Request, status int, page, ti
 			p.HasLogo = s.LogoKey != ""
 		}
 	}
+	// The language form submits to the page's own address; after a POST
+	// that address may accept only POST, so it points home instead.
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		p.Path = "/"
+	}
+	// An explicit choice (?lang=) is remembered for the next pages.
+	if l := r.URL.Query().Get("lang"); l != "" && l == p.Locale {
+		http.SetCookie(w, &http.Cookie{Name: "lang", Value: l, Path: "/", MaxAge: 365 * 24 * 3600, SameSite: http.SameSiteLaxMode})
+	}
 	if c, err := r.Cookie("flash"); err == nil {
 		p.Flash = c.Value
 		http.SetCookie(w, &http.Cookie{Name: "flash", Path: "/", MaxAge: -1})
