@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"bytes"
 	"errors"
 	"io"
 	"mime/multipart"
@@ -725,34 +724,12 @@ func (u *UI) storeLogo(r *http.Request, fh *multipart.FileHeader) (string, error
 	return u.Blobs.Put(r.Context(), img.Data)
 }
 
-// StaffLogo serves the jurisdiction's logo.
+// StaffLogo serves the jurisdiction's logo (the same as the public /logo,
+// kept for the settings page).
 func (u *UI) StaffLogo(w http.ResponseWriter, r *http.Request) {
-	_, j, err := u.staffContext(r)
-	if err != nil {
+	if _, _, err := u.staffContext(r); err != nil {
 		u.Error(w, r, err)
 		return
 	}
-	s, err := u.Cases.Settings(r.Context(), j)
-	if err != nil {
-		u.Error(w, r, err)
-		return
-	}
-	if s.LogoKey == "" {
-		u.Error(w, r, rathaus.NotFoundf("no logo"))
-		return
-	}
-	rc, err := u.Blobs.Open(s.LogoKey)
-	if err != nil {
-		u.Error(w, r, err)
-		return
-	}
-	defer rc.Close()
-	var buf bytes.Buffer
-	if _, err := io.Copy(&buf, rc); err != nil {
-		u.Error(w, r, err)
-		return
-	}
-	w.Header().Set("Content-Type", s.LogoContentType)
-	w.Header().Set("Cache-Control", "private, max-age=300")
-	w.Write(buf.Bytes())
+	u.Logo(w, r)
 }
