@@ -118,6 +118,11 @@ func (c *Cases) enqueueMail(ctx context.Context, tx *store.Tx, j *rathaus.Jurisd
 		}
 		rm := notify.RequestMail{Jurisdiction: j.Name, Number: r.Number, ServiceName: r.ServiceCode, StatusURL: c.StatusURL(j, r)}
 		key := fmt.Sprintf("mail:event:%d", e.ID)
+		if e.Type == rathaus.EventClosed && c.surveyLinks != nil && strings.EqualFold(to, r.Reporter.Email) && r.DuplicateOf == 0 {
+			for i, u := range c.surveyLinks(r.ID) {
+				rm.Ratings = append(rm.Ratings, notify.Rating{Score: i + 1, URL: u})
+			}
+		}
 		if !strings.EqualFold(to, r.Reporter.Email) {
 			rm.StatusURL = c.PublicURL(j, r)
 			key = fmt.Sprintf("mail:event:%d:%d", e.ID, i)

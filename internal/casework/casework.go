@@ -31,7 +31,8 @@ type Cases struct {
 	bySlug map[string]cachedJurisdiction
 	group  groupCommit // batches submissions into shared transactions
 	// kick wakes the outbox worker after a commit that enqueued something.
-	kick func()
+	kick        func()
+	surveyLinks func(requestID int64) [5]string
 }
 
 // Config holds what Cases needs besides the database.
@@ -39,6 +40,9 @@ type Config struct {
 	BaseURL string       // e.g. "https://maengel.example.de"; used in mails
 	Kick    func()       // called after commits that wrote outbox items; may be nil
 	Log     *slog.Logger // may be nil
+	// SurveyLinks returns the one-click rating links (scores 1 to 5) that
+	// the reporter's closing mail carries; nil means no survey.
+	SurveyLinks func(requestID int64) [5]string
 }
 
 // New returns the request engine.
@@ -52,7 +56,7 @@ func New(db *store.DB, now func() time.Time, cfg Config) *Cases {
 		kick = func() {}
 	}
 	return &Cases{db: db, now: now, log: log, baseURL: cfg.BaseURL, cache: map[int64]*compiled{},
-		bySlug: map[string]cachedJurisdiction{}, kick: kick}
+		bySlug: map[string]cachedJurisdiction{}, kick: kick, surveyLinks: cfg.SurveyLinks}
 }
 
 // DB returns the engine's database (for read-only callers in the web layer).
@@ -67,8 +71,8 @@ type compiled struct {
 	rules    []compiledRule
 	cal      *calendar.Calendar
 	services map[string]*rathaus.Service // by code, active or not
-	active   []*rathaus.Service            // active services by group and name
-	depts    []*rathaus.Department         // by name
+	active   []*rathaus.Service          // active services by group and name
+	depts    []*rathaus.Department       // by name
 }
 
 type cachedJurisdiction struct {

@@ -2,6 +2,8 @@ package casework_test
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -303,4 +305,44 @@ func TestMergeAndNearby(t *testing.T) {
 			t.Errorf("reopen merged: %v", err)
 		}
 	})
+}
+
+func TestClosingMailCarriesSurveyLinks(t *testing.T) {
+	db := storetest.Open(t, store.SQLite)
+	ctx := context.Background()
+	f := setup(t, db)
+	f.cases = casework.New(db, func() time.Time { return f.now }, casework.Config{BaseURL: "https://os.example",
+		SurveyLinks: func(id int64) [5]string {
+			var out [5]string
+			for i := range out {
+				out[i] = fmt.Sprintf("https://os.example/bewertung/t%d?score=%d", id, i+1)
+			}
+			return out
+		}})
+	s := pothole(52.28, 8.04)
+	s.Contact.Email = "buerger@example.org"
+	r, err := f.cases.Submit(ctx, f.j, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.cases.Close(ctx, f.j, f.admin, r.ID, "fixed", "Erledigt."); err != nil {
+		t.Fatal(err)
+	}
+	var text string
+	_ = db.ReadTx(ctx, func(tx *store.Tx) error {
+		items, err := tx.OutboxItems(ctx, 10)
+		for _, it := range items {
+			var p casework.MailPayload
+			if json.Unmarshal([]byte(it.Payload), &p) == nil && strings.Contains(p.Message.Subject, "abgeschlossen") {
+				text = p.Message.Text
+			}
+		}
+		return err
+	})
+	for score := 1; score <= 5; score++ {
+		want := fmt.Sprintf("%d: https://os.example/bewertung/t%d?score=%d", score, r.ID, score)
+		if !strings.Contains(text, want) {
+			t.Errorf("closing mail lacks %q:\n%s", want, text)
+		}
+	}
 }

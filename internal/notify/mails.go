@@ -16,6 +16,15 @@ type RequestMail struct {
 	StatusURL    string // public status page of the request
 	Reply        string // public reply of the department (RepliedMail, ClosedMail)
 	Reason       string // why the request was closed (ClosedMail), optional
+	// Ratings are the one-click survey links for the scores 1 to 5
+	// (ClosedMail), optional.
+	Ratings []Rating
+}
+
+// Rating is one survey link: following it records the score.
+type Rating struct {
+	Score int
+	URL   string
 }
 
 // mailData is the template data: the request plus per-mail extras.
@@ -195,7 +204,10 @@ Grund: {{.}}
 {{with .StatusURL}}
 Ist Ihr Anliegen noch nicht erledigt, können Sie die Meldung hier wieder öffnen. Dort können Sie auch bewerten, wie zufrieden Sie mit der Bearbeitung sind:
 {{.}}
-{{end}}
+{{end}}{{with .Ratings}}
+Wie zufrieden sind Sie mit der Bearbeitung? Ein Klick genügt (1 = gar nicht, 5 = sehr):
+{{range .}}{{.Score}}: {{.URL}}
+{{end}}{{end}}
 {{template "signature" .}}
 {{end}}
 
@@ -274,7 +286,10 @@ Reason: {{.}}
 If your concern has not been resolved, you can reopen the report here. You can also rate how satisfied you are with how it was handled:
 {{.}}
 {{end}}
-{{template "signature" .}}
+{{with .Ratings}}
+How satisfied are you with how we handled it? One click is enough (1 = not at all, 5 = very):
+{{range .}}{{.Score}}: {{.URL}}
+{{end}}{{end}}{{template "signature" .}}
 {{end}}
 
 {{define "confirm.subject"}}{{template "prefix" .}}Please confirm your e-mail address{{end}}
@@ -352,7 +367,10 @@ Powód: {{.}}
 Jeśli sprawa nie została załatwiona, możesz tutaj ponownie otworzyć zgłoszenie. Możesz tam też ocenić sposób jego załatwienia:
 {{.}}
 {{end}}
-{{template "signature" .}}
+{{with .Ratings}}
+Jak oceniasz załatwienie sprawy? Wystarczy jedno kliknięcie (1 = źle, 5 = bardzo dobrze):
+{{range .}}{{.Score}}: {{.URL}}
+{{end}}{{end}}{{template "signature" .}}
 {{end}}
 
 {{define "confirm.subject"}}{{template "prefix" .}}Potwierdź swój adres e-mail{{end}}
