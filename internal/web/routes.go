@@ -32,6 +32,9 @@ func (s *server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /s/{token}", s.ui.StatusPage)
 	mux.HandleFunc("POST /s/{token}/reopen", s.ui.Reopen)
 	mux.HandleFunc("GET /bestaetigen/{token}", s.ui.Confirm)
+	mux.HandleFunc("GET /transparenz", s.ui.Transparency)                      // internal/web/ui/quality_transparency.go
+	mux.HandleFunc("GET /transparenz/daten.csv", s.ui.TransparencyData("csv")) // no personal data: aggregates only
+	mux.HandleFunc("GET /transparenz/daten.json", s.ui.TransparencyData("json"))
 
 	// Staff pages: every one is registered with s.staff and a minimum role.
 	s.staffPages(mux) // internal/web/staff_routes.go

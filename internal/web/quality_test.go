@@ -1,0 +1,125 @@
+package web
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"net/http"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rathaus/rathaus"
+	"github.com/rathaus/rathaus/internal/casework"
+	"github.com/rathaus/rathaus/internal/quality"
+)
+
+// newQualityEnv is the staff environment with two more pothole reports
+// (three in all, one litter report), projected into the quality tables.
+func newQualityEnv(t *testing.T) *staffEnv {
+	t.Helper()
+	e := newStaffEnv(t)
+	ctx := context.Background()
+	for _, d := range []string{"Loch in der Lindenstraße", "Loch am Bahnhof"} {
+		if _, err := e.cases.Submit(ctx, e.j, casework.Submission{ServiceCode: "pothole", Address: "Lindenstraße 2",
+			Description: d, Channel: rathaus.ChannelWeb}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.project()
+	return e
+}
+
+// project catches the quality projection up with the event history.
+func (e *staffEnv) project() {
+	e.t.Helper()
+	if _, err := quality.NewProjector(e.db, time.Now, nil).CatchUp(context.Background()); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+func berlinZone(t *testing.T) *time.Location {
+	t.Helper()
+	l, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+// cellRe finds a transparency row: its label and its volume cell.
+var cellRe = regexp.MustCompile(`<tr data-key="([a-z]+)">\s*<th scope="row">([^<]+)</th>\s*<td class="num volume">(\d+)</td>`)
+
+func TestTransparency(t *testing.T) {
+	e := newQualityEnv(t)
+	w := e.do("", http.MethodGet, "/transparenz", nil)
+	if w.Code != http.StatusOK {
+		t.Fatalf("GET /transparenz: %d", w.Code)
+	}
+	body := w.Body.String()
+	got := map[string]string{}
+	for _, m := range cellRe.FindAllStringSubmatch(body, -1) {
+		got[m[1]] = m[2] + "=" + m[3]
+	}
+	want := map[string]string{"pothole": "Schlagloch=3", "litter": "Wilder Müll=1"}
+	if len(got) != len(want) || got["pothole"] != want["pothole"] || got["litter"] != want["litter"] {
+		t.Errorf("service rows = %v, want %v", got, want)
+	}
+	for _, s := range []string{"<h1>Transparenzbericht</h1>", `<caption>Kennzahlen je Leistung`, `<th scope="col">Monat</th>`,
+		`href="/transparenz/daten.csv"`, `href="/transparenz/daten.json"`, "k. A."} {
+		if !strings.Contains(body, s) {
+			t.Errorf("/transparenz lacks %q", s)
+		}
+	}
+	// The month series covers twelve months; this month has the four requests.
+	months := regexp.MustCompile(`<tr>\s*<th scope="row">(\d{4}-\d{2})</th>\s*<td class="num">(\d+)</td>`).FindAllStringSubmatch(body, -1)
+	if len(months) != 12 {
+		t.Fatalf("month rows: %d, want 12", len(months))
+	}
+	thisMonth := time.Now().In(berlinZone(t)).Format("2006-01")
+	if last := months[11]; last[1] != thisMonth || last[2] != "4" {
+		t.Errorf("last month row = %v, want this month with 4 requests", last[1:])
+	}
+	// No personal data on the public page.
+	for _, s := range []string{"melder@example.org", "Mia", "Markt 1", "Tiefes Loch"} {
+		if strings.Contains(body, s) {
+			t.Errorf("/transparenz shows personal data %q", s)
+		}
+	}
+	if w := e.do("", http.MethodGet, "/transparenz?lang=en", nil); !strings.Contains(w.Body.String(), "<h1>Transparency report</h1>") {
+		t.Errorf("English page lacks its heading")
+	}
+}
+
+func TestTransparencyDownloads(t *testing.T) {
+	e := newQualityEnv(t)
+	w := e.do("", http.MethodGet, "/transparenz/daten.csv", nil)
+	if w.Code != http.StatusOK || !strings.HasPrefix(w.Header().Get("Content-Type"), "text/csv") ||
+		!strings.HasPrefix(w.Header().Get("Content-Disposition"), `attachment; filename="transparenz-`) {
+		t.Fatalf("csv: %d %q %q", w.Code, w.Header().Get("Content-Type"), w.Header().Get("Content-Disposition"))
+	}
+	recs, err := csv.NewReader(w.Body).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) != 3 || !slices.Equal(recs[0], quality.Columns) {
+		t.Fatalf("csv = %q, want header quality.Columns and two rows", recs)
+	}
+	if recs[1][0] != "litter" || recs[1][2] != "1" || recs[2][0] != "pothole" || recs[2][2] != "3" {
+		t.Errorf("csv rows = %q", recs[1:])
+	}
+
+	w = e.do("", http.MethodGet, "/transparenz/daten.json", nil)
+	var rows []quality.Row
+	if w.Code != http.StatusOK || !strings.HasPrefix(w.Header().Get("Content-Disposition"), "attachment;") {
+		t.Fatalf("json: %d %q", w.Code, w.Header().Get("Content-Disposition"))
+	}
+	if err := json.Unmarshal(w.Body.Bytes(), &rows); err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 2 || rows[1].Key != "pothole" || rows[1].Volume != 3 || rows[1].Backlog != 3 {
+		t.Errorf("json rows = %+v", rows)
+	}
+}
