@@ -14,6 +14,7 @@ import (
 	"github.com/rathaus/rathaus"
 	"github.com/rathaus/rathaus/internal/casework"
 	"github.com/rathaus/rathaus/internal/quality"
+	"github.com/rathaus/rathaus/internal/store"
 )
 
 // newQualityEnv is the staff environment with two more pothole reports
@@ -121,5 +122,83 @@ func TestTransparencyDownloads(t *testing.T) {
 	}
 	if len(rows) != 2 || rows[1].Key != "pothole" || rows[1].Volume != 3 || rows[1].Backlog != 3 {
 		t.Errorf("json rows = %+v", rows)
+	}
+}
+
+func TestQualityDashboard(t *testing.T) {
+	e := newQualityEnv(t)
+	ctx := context.Background()
+	// Two targets on pothole: the backlog of now (3) misses "at most 1",
+	// yesterday's volume (0) meets "at most 5".
+	err := e.db.WriteTx(ctx, func(tx *store.Tx) error {
+		for _, tg := range []*store.QualityTarget{
+			{Indicator: "backlog", By: "service", SliceKey: "pothole", Threshold: 1, Direction: quality.LowerIsBetter, WindowDays: 1},
+			{Indicator: "volume", By: "service", SliceKey: "pothole", Threshold: 5, Direction: quality.LowerIsBetter, WindowDays: 1},
+		} {
+			tg.JurisdictionID, tg.CreatedAt = e.j.ID, time.Now()
+			if err := tx.CreateQualityTarget(ctx, tg); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	for _, c := range []struct {
+		who  string
+		code int
+	}{{"", http.StatusSeeOther}, {"caseworker", http.StatusForbidden}, {"lead", http.StatusOK}, {"admin", http.StatusOK}} {
+		if w := e.do(c.who, http.MethodGet, "/staff/quality", nil); w.Code != c.code {
+			t.Errorf("GET /staff/quality as %q: %d, want %d", c.who, w.Code, c.code)
+		}
+	}
+
+	body := e.do("lead", http.MethodGet, "/staff/quality", nil).Body.String()
+	row := regexp.MustCompile(`(?s)<tr data-key="pothole">.*?</tr>`).FindString(body)
+	for _, s := range []string{`href="/staff/quality?by=service&amp;period=30&amp;service=pothole"`, "Ziel verfehlt</span> Offene Meldungen: 3,0",
+		"Ziel erreicht</span> Eingänge: 0,0"} {
+		if !strings.Contains(row, s) {
+			t.Errorf("pothole row lacks %q:\n%s", s, row)
+		}
+	}
+	for _, s := range []string{`href="/staff?overdue=1&amp;dept=all"`, `href="/staff/quality.csv?by=service&amp;period=30"`, `<option value="365">`} {
+		if !strings.Contains(body, s) {
+			t.Errorf("dashboard lacks %q", s)
+		}
+	}
+	if strings.Contains(body, `id="quality-weeks"`) {
+		t.Errorf("the overview shows a week series")
+	}
+
+	// Drill-down: one row and the week series of the last 90 days.
+	body = e.do("lead", http.MethodGet, "/staff/quality?period=90&by=service&service=pothole", nil).Body.String()
+	if n := strings.Count(body, `<tr data-key=`); n != 1 {
+		t.Errorf("drill-down rows: %d, want 1", n)
+	}
+	weeks := regexp.MustCompile(`<tr>\s*<th scope="row">(\d{4}-W\d{2})</th>\s*<td class="num">(\d+)</td>`).FindAllStringSubmatch(body, -1)
+	if len(weeks) < 13 || len(weeks) > 15 || weeks[len(weeks)-1][2] != "3" {
+		t.Errorf("week rows = %v, want 13 to 15 weeks, the last with 3 requests", weeks)
+	}
+	if !strings.Contains(body, "<h1>Qualität der Bearbeitung – Schlagloch</h1>") {
+		t.Errorf("drill-down heading missing")
+	}
+
+	// By channel: web has the three potholes, phone the litter report.
+	w := e.do("lead", http.MethodGet, "/staff/quality.csv?by=channel&period=365", nil)
+	recs, err := csv.NewReader(w.Body).ReadAll()
+	if err != nil || w.Code != http.StatusOK {
+		t.Fatalf("csv: %d %v", w.Code, err)
+	}
+	got := map[string]string{}
+	for _, r := range recs[1:] {
+		got[r[0]] = r[2]
+	}
+	if !slices.Equal(recs[0], quality.Columns) || len(got) != 2 || got["web"] != "3" || got["phone"] != "1" {
+		t.Errorf("channel csv = %q", recs)
+	}
+	if w := e.do("caseworker", http.MethodGet, "/staff/quality.json", nil); w.Code != http.StatusForbidden {
+		t.Errorf("json as caseworker: %d", w.Code)
 	}
 }

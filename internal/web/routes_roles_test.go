@@ -54,6 +54,9 @@ func TestStaffRouteRoles(t *testing.T) {
 		"POST /staff/admin/apikeys/{id}/revoke":                    admin,
 		"GET /staff/admin/settings":                                admin,
 		"POST /staff/admin/settings":                               admin,
+		"GET /staff/quality":                                       rathaus.RoleLead,
+		"GET /staff/quality.csv":                                   rathaus.RoleLead,
+		"GET /staff/quality.json":                                  rathaus.RoleLead,
 	}
 	e := newStaffEnv(t)
 	registered := map[string]rathaus.Role{}

@@ -42,4 +42,7 @@ func (s *server) staffPages(mux *http.ServeMux) {
 	s.staff(mux, "GET /staff/admin/settings", admin, s.ui.AdminSettings)
 	s.staff(mux, "POST /staff/admin/settings", admin, s.ui.AdminSaveSettings)
 	s.staff(mux, "GET /staff/logo", viewer, s.ui.StaffLogo)
+	s.staff(mux, "GET /staff/quality", rathaus.RoleLead, s.ui.QualityDashboard) // internal/web/ui/quality_dashboard.go
+	s.staff(mux, "GET /staff/quality.csv", rathaus.RoleLead, s.ui.QualityExport("csv"))
+	s.staff(mux, "GET /staff/quality.json", rathaus.RoleLead, s.ui.QualityExport("json"))
 }
