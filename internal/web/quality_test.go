@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"slices"
 	"strings"
@@ -200,5 +201,51 @@ func TestQualityDashboard(t *testing.T) {
 	}
 	if w := e.do("caseworker", http.MethodGet, "/staff/quality.json", nil); w.Code != http.StatusForbidden {
 		t.Errorf("json as caseworker: %d", w.Code)
+	}
+}
+
+func TestMetrics(t *testing.T) {
+	e := newQualityEnv(t)
+	for _, c := range []struct {
+		name, remote, forwarded string
+		code                    int
+	}{
+		{"ipv4 loopback", "127.0.0.1:5123", "", http.StatusOK},
+		{"other loopback", "127.8.9.10:5123", "", http.StatusOK},
+		{"ipv6 loopback", "[::1]:5123", "", http.StatusOK},
+		{"lan", "192.168.1.20:5123", "", http.StatusForbidden},
+		{"public ipv6", "[2001:db8::1]:443", "", http.StatusForbidden},
+		{"through a local proxy", "127.0.0.1:5123", "203.0.113.9", http.StatusForbidden},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r := httptest.NewRequest(http.MethodGet, "http://web.test/metrics", nil)
+			r.RemoteAddr = c.remote
+			if c.forwarded != "" {
+				r.Header.Set("X-Forwarded-For", c.forwarded)
+			}
+			w := httptest.NewRecorder()
+			e.h.ServeHTTP(w, r)
+			if w.Code != c.code {
+				t.Fatalf("status %d, want %d", w.Code, c.code)
+			}
+			if c.code != http.StatusOK {
+				if strings.Contains(w.Body.String(), "rathaus_") {
+					t.Errorf("a refused request got metrics")
+				}
+				return
+			}
+			if ct := w.Header().Get("Content-Type"); ct != "application/openmetrics-text; version=1.0.0; charset=utf-8" {
+				t.Errorf("content type %q", ct)
+			}
+			body := w.Body.String()
+			for _, s := range []string{"rathaus_requests_submitted{service=\"pothole\"} 3\n", "rathaus_requests_backlog{service=\"litter\"} 1\n"} {
+				if !strings.Contains(body, s) {
+					t.Errorf("metrics lack %q:\n%s", s, body)
+				}
+			}
+			if !strings.HasSuffix(body, "# EOF\n") {
+				t.Errorf("metrics do not end with # EOF")
+			}
+		})
 	}
 }

@@ -13,6 +13,7 @@ import (
 func (s *server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /{$}", s.ui.Home)
 	mux.HandleFunc("GET /healthz", s.health)
+	mux.HandleFunc("GET /metrics", s.ui.Metrics) // loopback only: internal/web/ui/quality_metrics.go
 	mux.HandleFunc("GET /media/{id}", s.photo)
 	mux.Handle("GET /static/", http.StripPrefix("/static/", s.ui.Static()))
 	mux.HandleFunc("GET /theme.css", s.ui.Theme)
