@@ -117,6 +117,11 @@ func (db *DB) Ping(ctx context.Context) error {
 type Tx struct {
 	tx      *sql.Tx
 	dialect Dialect
+	// stmts holds the statements prepared in this write transaction, by
+	// SQL text, so that a transaction repeating a statement (a group
+	// commit of many submissions) parses it once. database/sql closes
+	// them when the transaction ends.
+	stmts map[string]*sql.Stmt
 }
 
 // Dialect reports the SQL flavour of the transaction.
@@ -126,7 +131,8 @@ func (tx *Tx) Dialect() Dialect { return tx.dialect }
 // nil. On SQLite the transaction begins IMMEDIATE on the single writer
 // connection, so concurrent writers queue instead of failing.
 func (db *DB) WriteTx(ctx context.Context, fn func(*Tx) error) error {
-	return db.runTx(ctx, db.write, nil, fn)
+	// SQLite parses SQL text on every call; pgx caches its own statements.
+	return db.runTx(ctx, db.write, nil, fn, db.dialect == SQLite)
 }
 
 // ReadTx runs fn in a read-only transaction.
@@ -135,10 +141,10 @@ func (db *DB) ReadTx(ctx context.Context, fn func(*Tx) error) error {
 	if db.dialect == SQLite {
 		opts = nil // the reader pool is query_only; modernc rejects ReadOnly options with _txlock
 	}
-	return db.runTx(ctx, db.read, opts, fn)
+	return db.runTx(ctx, db.read, opts, fn, false)
 }
 
-func (db *DB) runTx(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn func(*Tx) error) (err error) {
+func (db *DB) runTx(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn func(*Tx) error, prepare bool) (err error) {
 	sqlTx, err := pool.BeginTx(ctx, opts)
 	if err != nil {
 		return fmt.Errorf("store: begin: %w", err)
@@ -152,7 +158,11 @@ func (db *DB) runTx(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn f
 			_ = sqlTx.Rollback()
 		}
 	}()
-	if err := fn(&Tx{tx: sqlTx, dialect: db.dialect}); err != nil {
+	tx := &Tx{tx: sqlTx, dialect: db.dialect}
+	if prepare {
+		tx.stmts = map[string]*sql.Stmt{}
+	}
+	if err := fn(tx); err != nil {
 		return err
 	}
 	if err := sqlTx.Commit(); err != nil {
@@ -161,15 +171,45 @@ func (db *DB) runTx(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn f
 	return nil
 }
 
+// stmt returns the statement for query prepared in this transaction, or
+// nil outside write transactions or when preparing fails (the direct call
+// then reports the error).
+func (tx *Tx) stmt(ctx context.Context, query string) *sql.Stmt {
+	if tx.stmts == nil {
+		return nil
+	}
+	if st, ok := tx.stmts[query]; ok {
+		return st
+	}
+	if len(tx.stmts) >= 64 {
+		return nil
+	}
+	st, err := tx.tx.PrepareContext(ctx, query)
+	if err != nil {
+		return nil
+	}
+	tx.stmts[query] = st
+	return st
+}
+
 func (tx *Tx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if st := tx.stmt(ctx, query); st != nil {
+		return st.ExecContext(ctx, args...)
+	}
 	return tx.tx.ExecContext(ctx, query, args...)
 }
 
 func (tx *Tx) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if st := tx.stmt(ctx, query); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
 	return tx.tx.QueryContext(ctx, query, args...)
 }
 
 func (tx *Tx) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	if st := tx.stmt(ctx, query); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
 	return tx.tx.QueryRowContext(ctx, query, args...)
 }
 
