@@ -53,7 +53,10 @@ func (f InboxFilter) where(arg func(any) string) string {
 		where = append(where, "submitted_at < "+arg(micros(f.SubmittedTo)))
 	}
 	if !f.OverdueAt.IsZero() {
-		where = append(where, "state <> 'closed'", "resolution_due > 0", "resolution_due < "+arg(micros(f.OverdueAt)))
+		// Open states listed (not "<> 'closed'") so that the index on
+		// (jurisdiction, state, resolution_due) reads only overdue rows.
+		where = append(where, "state IN ('new', 'accepted', 'in_progress', 'waiting')", "resolution_due > 0",
+			"resolution_due < "+arg(micros(f.OverdueAt)))
 	}
 	if t := strings.TrimSpace(f.Text); t != "" {
 		// lower() on both sides: PostgreSQL's LIKE is case-sensitive and
