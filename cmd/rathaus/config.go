@@ -28,6 +28,9 @@ type config struct {
 	LogFormat      string
 	TileURL        string
 	OIDC           auth.OIDCConfig // staff login with OpenID Connect when Issuer is set
+	// SurveySecret signs the rating links of the closing mail; empty
+	// leaves the links out and turns /bewertung/ off.
+	SurveySecret string
 }
 
 // newFlagSet declares the server flags on a fresh FlagSet.
@@ -56,6 +59,7 @@ func newFlagSet(name string, cfg *config, stderr io.Writer) (*flag.FlagSet, *str
 	fs.StringVar(&cfg.OIDC.ClientSecret, "oidc-client-secret", "", "OpenID Connect client secret (prefer the environment variable)")
 	fs.StringVar(&cfg.OIDC.RedirectURL, "oidc-redirect-url", "", "OpenID Connect redirect URI (default BASE-URL/login/oidc/callback)")
 	fs.StringVar(&cfg.OIDC.RoleClaim, "oidc-role-claim", "roles", "ID token claim with roles, a dotted path such as realm_access.roles; only compared and logged, roles stay in rathaus")
+	fs.StringVar(&cfg.SurveySecret, "survey-secret", "", "secret (at least 32 bytes, stable across restarts) that signs the satisfaction survey links; empty: no survey (prefer the environment variable)")
 	return fs, proxies
 }
 
@@ -91,6 +95,9 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 	}
 	if cfg.OIDC.Issuer != "" && cfg.OIDC.RedirectURL == "" {
 		cfg.OIDC.RedirectURL = cfg.BaseURL + "/login/oidc/callback"
+	}
+	if n := len(cfg.SurveySecret); n > 0 && n < 32 {
+		return nil, fmt.Errorf("%s: --survey-secret (RATHAUS_SURVEY_SECRET) has %d bytes, at least 32 are needed", name, n)
 	}
 	if cfg.LogFormat != "text" && cfg.LogFormat != "json" {
 		return nil, fmt.Errorf("--log-format must be text or json, not %q", cfg.LogFormat)

@@ -80,7 +80,15 @@ func serve(ctx context.Context, cfg *config, db *store.DB, log *slog.Logger, rea
 	alerts := quality.NewAlerts(db, time.Now, log)
 	alerts.BaseURL = cfg.BaseURL
 	kick := func() { worker.Kick(); projector.Kick() }
-	cases := casework.New(db, time.Now, casework.Config{BaseURL: cfg.BaseURL, Kick: kick, Log: log})
+	ccfg := casework.Config{BaseURL: cfg.BaseURL, Kick: kick, Log: log}
+	if cfg.SurveySecret != "" {
+		surveys, err := quality.NewSurveys(db, []byte(cfg.SurveySecret), time.Now, projector.Kick)
+		if err != nil {
+			return err
+		}
+		ccfg.SurveyLinks = func(id int64) [5]string { return surveys.Links(cfg.BaseURL, id) }
+	}
+	cases := casework.New(db, time.Now, ccfg)
 	jurisdiction, err := defaultJurisdiction(ctx, db, cfg.Jurisdiction)
 	if err != nil {
 		return err
@@ -93,7 +101,7 @@ func serve(ctx context.Context, cfg *config, db *store.DB, log *slog.Logger, rea
 		Cases: cases, Auth: auth.New(db, time.Now), Blobs: blobs, Limits: media.DefaultLimits(), Log: log,
 		Now: time.Now, BaseURL: cfg.BaseURL, DefaultJurisdiction: jurisdiction, TrustedProxies: cfg.TrustedProxies,
 		PostsPerMinute: cfg.PostsPerMinute, TileURL: cfg.TileURL, SecureCookies: strings.HasPrefix(cfg.BaseURL, "https://"),
-		OIDC: oidcLogin,
+		OIDC: oidcLogin, SurveySecret: []byte(cfg.SurveySecret),
 	})
 	if err != nil {
 		return err

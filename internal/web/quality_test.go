@@ -6,14 +6,18 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/rathaus/rathaus"
+	"github.com/rathaus/rathaus/internal/auth"
 	"github.com/rathaus/rathaus/internal/casework"
+	"github.com/rathaus/rathaus/internal/media"
 	"github.com/rathaus/rathaus/internal/quality"
 	"github.com/rathaus/rathaus/internal/store"
 )
@@ -247,5 +251,138 @@ func TestMetrics(t *testing.T) {
 				t.Errorf("metrics do not end with # EOF")
 			}
 		})
+	}
+}
+
+// withSurveys replaces e's handler with one that has a survey secret and
+// returns the survey engine that signs the same links.
+func (e *staffEnv) withSurveys(secret []byte) *quality.Surveys {
+	e.t.Helper()
+	h, err := NewHandler(Deps{Cases: e.cases, Auth: auth.New(e.db, time.Now), Blobs: e.blobs, Limits: media.DefaultLimits(),
+		BaseURL: "http://web.test", DefaultJurisdiction: "web", PostsPerMinute: 100000, Log: testLog(e.t), SurveySecret: secret})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.h = h
+	if secret == nil {
+		return nil
+	}
+	sv, err := quality.NewSurveys(e.db, secret, time.Now, nil)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return sv
+}
+
+func (e *staffEnv) rating(id int64) *store.Rating {
+	e.t.Helper()
+	var rt *store.Rating
+	err := e.db.ReadTx(context.Background(), func(tx *store.Tx) error {
+		var err error
+		rt, err = tx.RatingOf(context.Background(), e.j.ID, id)
+		return err
+	})
+	if rathaus.KindOf(err) == rathaus.KindNotFound {
+		return nil
+	}
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return rt
+}
+
+func TestSurvey(t *testing.T) {
+	e := newStaffEnv(t)
+	ctx := context.Background()
+	sv := e.withSurveys([]byte("0123456789abcdef0123456789abcdef-test"))
+	if _, err := e.cases.Close(ctx, e.j, e.users["caseworker"], e.req.ID, "fixed", "Das Loch ist geflickt."); err != nil {
+		t.Fatal(err)
+	}
+	tok := sv.Token(e.req.ID)
+
+	// One click records the score.
+	w := e.do("", http.MethodGet, "/bewertung/"+tok+"?score=4", nil)
+	if w.Code != http.StatusOK || !strings.Contains(w.Body.String(), "<h1>Vielen Dank für Ihre Bewertung</h1>") {
+		t.Fatalf("rating link: %d\n%s", w.Code, w.Body.String())
+	}
+	if rt := e.rating(e.req.ID); rt == nil || rt.Score != 4 || rt.Comment != "" {
+		t.Fatalf("rating after the click = %+v, want score 4", rt)
+	}
+	if !strings.Contains(w.Body.String(), `id="s-score-4" name="score" value="4" checked`) {
+		t.Errorf("the clicked score is not preselected")
+	}
+
+	// The comment form: PRG to the page, score changed, comment stored.
+	w = e.do("", http.MethodPost, "/bewertung/"+tok, url.Values{"score": {"5"}, "comment": {"Schnell und freundlich."}})
+	if w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/bewertung/"+tok+"?score=5" {
+		t.Fatalf("comment: %d %q", w.Code, w.Header().Get("Location"))
+	}
+	if rt := e.rating(e.req.ID); rt == nil || rt.Score != 5 || rt.Comment != "Schnell und freundlich." {
+		t.Fatalf("rating after the comment = %+v", rt)
+	}
+	// Following the redirect (or the mail link again) keeps the comment.
+	w = e.do("", http.MethodGet, "/bewertung/"+tok+"?score=5", nil)
+	if rt := e.rating(e.req.ID); rt.Comment != "Schnell und freundlich." || !strings.Contains(w.Body.String(), "Schnell und freundlich.</textarea>") {
+		t.Errorf("reload lost the comment: %+v", rt)
+	}
+	// Another score from the mail replaces the score, keeps the comment.
+	e.do("", http.MethodGet, "/bewertung/"+tok+"?score=2", nil)
+	if rt := e.rating(e.req.ID); rt.Score != 2 || rt.Comment != "Schnell und freundlich." {
+		t.Errorf("second click = %+v, want score 2 with the comment", rt)
+	}
+
+	// Errors: missing score and an overlong comment keep the text (422).
+	w = e.do("", http.MethodPost, "/bewertung/"+tok, url.Values{"comment": {"ohne Note"}})
+	if w.Code != http.StatusUnprocessableEntity || !strings.Contains(w.Body.String(), `id="s-score-err"`) || !strings.Contains(w.Body.String(), "ohne Note</textarea>") {
+		t.Errorf("missing score: %d", w.Code)
+	}
+	w = e.do("", http.MethodPost, "/bewertung/"+tok, url.Values{"score": {"3"}, "comment": {strings.Repeat("x", quality.MaxComment+1)}})
+	if w.Code != http.StatusUnprocessableEntity || !strings.Contains(w.Body.String(), `id="s-comment-err"`) || !strings.Contains(w.Body.String(), `aria-invalid="true"`) {
+		t.Errorf("long comment: %d", w.Code)
+	}
+	if rt := e.rating(e.req.ID); rt.Score != 2 {
+		t.Errorf("a rejected form changed the rating: %+v", rt)
+	}
+
+	// An open request cannot be rated; a forged token is not found.
+	w = e.do("", http.MethodGet, "/bewertung/"+sv.Token(e.original.ID)+"?score=5", nil)
+	if w.Code != http.StatusConflict || e.rating(e.original.ID) != nil {
+		t.Errorf("open request: %d, rating %+v", w.Code, e.rating(e.original.ID))
+	}
+	forged := strconv.FormatInt(e.original.ID, 36) + tok[strings.Index(tok, "."):]
+	if w := e.do("", http.MethodGet, "/bewertung/"+forged+"?score=1", nil); w.Code != http.StatusNotFound {
+		t.Errorf("forged token: %d, want 404", w.Code)
+	}
+
+	// The rating reaches the published figures once projected.
+	e.project()
+	recs, err := csv.NewReader(e.do("", http.MethodGet, "/transparenz/daten.csv", nil).Body).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, r := range recs[1:] {
+		if r[0] == "pothole" {
+			found = true
+			if r[18] != "1" || r[14] != "0.0000" {
+				t.Errorf("pothole ratings=%s csat=%s, want 1 rating, csat 0 (score 2)", r[18], r[14])
+			}
+		}
+	}
+	if !found {
+		t.Errorf("no pothole row in %q", recs)
+	}
+}
+
+func TestSurveyDisabled(t *testing.T) {
+	e := newStaffEnv(t)
+	e.withSurveys(nil)
+	for _, m := range []string{http.MethodGet, http.MethodPost} {
+		if w := e.do("", m, "/bewertung/1.abc?score=5", url.Values{"score": {"5"}}); w.Code != http.StatusNotFound {
+			t.Errorf("%s without a secret: %d, want 404", m, w.Code)
+		}
+	}
+	if _, err := NewHandler(Deps{Cases: e.cases, Auth: auth.New(e.db, time.Now), DefaultJurisdiction: "web", SurveySecret: []byte("short")}); err == nil {
+		t.Errorf("a 5-byte survey secret was accepted")
 	}
 }

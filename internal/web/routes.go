@@ -33,6 +33,8 @@ func (s *server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /s/{token}", s.ui.StatusPage)
 	mux.HandleFunc("POST /s/{token}/reopen", s.ui.Reopen)
 	mux.HandleFunc("GET /bestaetigen/{token}", s.ui.Confirm)
+	mux.HandleFunc("GET /bewertung/{token}", s.ui.SurveyPage) // 404 without a survey secret: internal/web/ui/quality_survey.go
+	mux.HandleFunc("POST /bewertung/{token}", s.ui.SurveyComment)
 	mux.HandleFunc("GET /transparenz", s.ui.Transparency)                      // internal/web/ui/quality_transparency.go
 	mux.HandleFunc("GET /transparenz/daten.csv", s.ui.TransparencyData("csv")) // no personal data: aggregates only
 	mux.HandleFunc("GET /transparenz/daten.json", s.ui.TransparencyData("json"))

@@ -43,6 +43,9 @@ type Deps struct {
 	SecureCookies  bool   // HTTPS: Secure cookies with the __Host- prefix
 	// OIDC is staff login with OpenID Connect; nil turns it off.
 	OIDC *auth.OIDC
+	// SurveySecret signs the rating links of the closing mail (at least
+	// 32 bytes); empty turns the survey pages /bewertung/ off (404).
+	SurveySecret []byte
 }
 
 // maxBody bounds bodies of routes that do not set their own limit.
@@ -59,6 +62,9 @@ func NewHandler(d Deps) (http.Handler, error) {
 	if d.PostsPerMinute <= 0 {
 		d.PostsPerMinute = 30
 	}
+	if n := len(d.SurveySecret); n > 0 && n < 32 {
+		return nil, fmt.Errorf("web: the survey secret has %d bytes, at least 32 are needed", n)
+	}
 	if d.Catalog == nil {
 		cat, err := i18n.Load()
 		if err != nil {
@@ -68,7 +74,7 @@ func NewHandler(d Deps) (http.Handler, error) {
 	}
 	pages, err := ui.New(ui.Deps{Cases: d.Cases, Auth: d.Auth, Blobs: d.Blobs, Limits: d.Limits, Catalog: d.Catalog, Log: d.Log,
 		Now: d.Now, BaseURL: d.BaseURL, DefaultJurisdiction: d.DefaultJurisdiction, TileURL: d.TileURL, SecureCookies: d.SecureCookies,
-		OIDC: d.OIDC})
+		OIDC: d.OIDC, SurveySecret: d.SurveySecret})
 	if err != nil {
 		return nil, err
 	}

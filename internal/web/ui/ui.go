@@ -47,6 +47,9 @@ type Deps struct {
 	// OIDC enables staff login with an OpenID Connect provider; nil
 	// hides it (login_oidc.go).
 	OIDC *auth.OIDC
+	// SurveySecret signs the rating links; empty turns the survey pages
+	// off (quality_survey.go).
+	SurveySecret []byte
 }
 
 // UI holds the parsed templates and the page handlers.
