@@ -130,7 +130,10 @@ func (tx *Tx) InboxCounts(ctx context.Context, jurisdictionID, departmentID int6
 		return fmt.Sprintf("$%d", len(args))
 	}
 	where := InboxFilter{JurisdictionID: jurisdictionID, DepartmentID: departmentID}.where(arg)
-	rows, err := tx.query(ctx, `SELECT state, count(*) FROM requests WHERE `+where+` GROUP BY state`, args...)
+	// Only open states are counted: closed requests are most of the table
+	// and an inbox does not need their number.
+	rows, err := tx.query(ctx, `SELECT state, count(*) FROM requests WHERE `+where+`
+		AND state IN ('new', 'accepted', 'in_progress', 'waiting') GROUP BY state`, args...)
 	if err != nil {
 		return c, fmt.Errorf("store: inbox counts: %w", err)
 	}

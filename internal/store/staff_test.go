@@ -69,7 +69,8 @@ func TestInboxFiltersCountsAndSettings(t *testing.T) {
 			if err != nil {
 				return err
 			}
-			if c.ByState[rathaus.StateNew] != 2 || c.ByState[rathaus.StateClosed] != 1 || c.Overdue != 1 {
+			// Closed requests are not counted (an inbox does not need them).
+			if c.ByState[rathaus.StateNew] != 2 || c.ByState[rathaus.StateClosed] != 0 || c.Overdue != 1 {
 				t.Errorf("counts: %+v", c)
 			}
 			if err := tx.SaveSettings(ctx, &store.Settings{JurisdictionID: j.ID, ColorPrimary: "#00508c", UpdatedAt: base}); err != nil {

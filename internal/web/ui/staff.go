@@ -214,7 +214,9 @@ func (u *UI) StaffInbox(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	for _, s := range rathaus.States {
-		page.Counts = append(page.Counts, inboxCount{State: s, N: inbox.Counts.ByState[s]})
+		if s != rathaus.StateClosed { // not counted: see store.InboxCounts
+			page.Counts = append(page.Counts, inboxCount{State: s, N: inbox.Counts.ByState[s]})
+		}
 	}
 	page.Overdue, page.More = inbox.Counts.Overdue, inbox.More
 	for _, req := range inbox.Requests {
