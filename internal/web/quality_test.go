@@ -73,6 +73,9 @@ func TestTransparency(t *testing.T) {
 	if len(got) != len(want) || got["pothole"] != want["pothole"] || got["litter"] != want["litter"] {
 		t.Errorf("service rows = %v, want %v", got, want)
 	}
+	if a, b := strings.Index(body, ">Schlagloch<"), strings.Index(body, ">Wilder Müll<"); a < 0 || b < a {
+		t.Errorf("services are not sorted by name (Schlagloch at %d, Wilder Müll at %d)", a, b)
+	}
 	for _, s := range []string{"<h1>Transparenzbericht</h1>", `<caption>Kennzahlen je Leistung`, `<th scope="col">Monat</th>`,
 		`href="/transparenz/daten.csv"`, `href="/transparenz/daten.json"`, "k. A."} {
 		if !strings.Contains(body, s) {

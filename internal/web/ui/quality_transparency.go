@@ -3,6 +3,8 @@ package ui
 import (
 	"context"
 	"net/http"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/rathaus/rathaus"
@@ -72,6 +74,8 @@ func (u *UI) Transparency(w http.ResponseWriter, r *http.Request) {
 		u.Error(w, r, err)
 		return
 	}
+	// Citizens look for a service by name, not by its code.
+	slices.SortStableFunc(rows, func(a, b quality.Row) int { return strings.Compare(a.Label, b.Label) })
 	loc := Locale(r)
 	p := transparencyPage{From: from.Format("02.01.2006"), To: to.Format("02.01.2006")}
 	for _, row := range rows {
