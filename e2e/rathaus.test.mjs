@@ -429,6 +429,7 @@ test('flow 6: no WCAG 2.1 A/AA violation on the citizen and staff pages', { time
     ['/melden (category step)', '/melden'],
     ['/melden (form step)', '/melden?service=schlagloch'],
     ['/meldungen', '/meldungen'],
+    ['/transparenz', '/transparenz'],
   ];
   try {
     for (const [label, url] of pages) {
@@ -501,6 +502,11 @@ test('flow 6: no WCAG 2.1 A/AA violation on the citizen and staff pages', { time
       assert.ok(res.status() >= 400 && res.status() < 500, `status ${res.status()} for an empty reply`);
       assert.equal(await staff.page.getAttribute('#reply-text', 'aria-invalid'), 'true');
       await expectAccessible(staff.page, 'staff request page with a refused reply');
+    });
+    await t.test('/staff/quality', async () => {
+      await goto(staff.page, '/staff/quality');
+      await expectAccessible(staff.page, '/staff/quality');
+      await screenshot(staff.page, 'staff-quality');
     });
     await t.test('/staff/admin', async () => {
       await goto(staff.page, '/staff/admin');
