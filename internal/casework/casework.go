@@ -29,6 +29,7 @@ type Cases struct {
 	mu     sync.Mutex
 	cache  map[int64]*compiled // per jurisdiction: boundary, rules, calendar, services
 	bySlug map[string]cachedJurisdiction
+	counts map[countsKey]cachedCounts // inbox counts, see Inbox
 	group  groupCommit // batches submissions into shared transactions
 	// kick wakes the outbox worker after a commit that enqueued something.
 	kick        func()
@@ -94,6 +95,7 @@ func (c *Cases) Invalidate(jurisdictionID int64) {
 	c.mu.Lock()
 	delete(c.cache, jurisdictionID)
 	clear(c.bySlug)
+	clear(c.counts)
 	c.mu.Unlock()
 }
 

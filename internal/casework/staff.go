@@ -29,10 +29,15 @@ type Inbox struct {
 func (c *Cases) Inbox(ctx context.Context, j *rathaus.Jurisdiction, f store.InboxFilter) (*Inbox, error) {
 	f.JurisdictionID = j.ID
 	var out Inbox
+	counts, cached := c.cachedCounts(j.ID, f.DepartmentID)
 	err := c.db.ReadTx(ctx, func(tx *store.Tx) error {
 		var err error
 		if out.Requests, out.More, err = tx.Inbox(ctx, f); err != nil {
 			return err
+		}
+		if cached {
+			out.Counts = counts
+			return nil
 		}
 		out.Counts, err = tx.InboxCounts(ctx, j.ID, f.DepartmentID, c.now())
 		return err
@@ -40,7 +45,42 @@ func (c *Cases) Inbox(ctx context.Context, j *rathaus.Jurisdiction, f store.Inbo
 	if err != nil {
 		return nil, fmt.Errorf("casework: inbox: %w", err)
 	}
+	if !cached {
+		c.storeCounts(j.ID, f.DepartmentID, out.Counts)
+	}
 	return &out, nil
+}
+
+// The counts above an inbox (open requests per state, overdue) read every
+// open request of a department; they are kept for a few seconds so that
+// paging and filtering through a large backlog stays fast. The list
+// itself is always current.
+type countsKey struct{ jurisdiction, department int64 }
+
+type cachedCounts struct {
+	counts store.InboxCounts
+	loaded time.Time
+}
+
+const countsTTL = 10 * time.Second
+
+func (c *Cases) cachedCounts(jurisdictionID, departmentID int64) (store.InboxCounts, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	cc, ok := c.counts[countsKey{jurisdictionID, departmentID}]
+	if !ok || c.now().Sub(cc.loaded) >= countsTTL {
+		return store.InboxCounts{}, false
+	}
+	return cc.counts, true
+}
+
+func (c *Cases) storeCounts(jurisdictionID, departmentID int64, counts store.InboxCounts) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.counts == nil || len(c.counts) > 1000 {
+		c.counts = map[countsKey]cachedCounts{}
+	}
+	c.counts[countsKey{jurisdictionID, departmentID}] = cachedCounts{counts: counts, loaded: c.now()}
 }
 
 // ByNumber returns the request with the human-facing number, e.g. "2026-000123".

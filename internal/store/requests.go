@@ -181,6 +181,9 @@ type RequestFilter struct {
 	Limit, Offset int
 }
 
+// DefaultLimit is the page size of Requests when the filter sets none.
+const DefaultLimit = 1000
+
 // Requests lists requests, newest first.
 func (tx *Tx) Requests(ctx context.Context, f RequestFilter) ([]*rathaus.Request, error) {
 	var where []string
@@ -224,7 +227,7 @@ func (tx *Tx) Requests(ctx context.Context, f RequestFilter) ([]*rathaus.Request
 	}
 	limit := f.Limit
 	if limit <= 0 || limit > 10000 {
-		limit = 1000
+		limit = DefaultLimit
 	}
 	cols, scan := requestCols, scanRequest
 	if f.PublicFields {
