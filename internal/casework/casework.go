@@ -30,7 +30,7 @@ type Cases struct {
 	cache  map[int64]*compiled // per jurisdiction: boundary, rules, calendar, services
 	bySlug map[string]cachedJurisdiction
 	counts map[countsKey]cachedCounts // inbox counts, see Inbox
-	group  groupCommit // batches submissions into shared transactions
+	group  groupCommit                // batches submissions into shared transactions
 	// kick wakes the outbox worker after a commit that enqueued something.
 	kick        func()
 	surveyLinks func(requestID int64) [5]string

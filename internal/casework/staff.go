@@ -29,13 +29,13 @@ type Inbox struct {
 func (c *Cases) Inbox(ctx context.Context, j *rathaus.Jurisdiction, f store.InboxFilter) (*Inbox, error) {
 	f.JurisdictionID = j.ID
 	var out Inbox
-	counts, cached := c.cachedCounts(j.ID, f.DepartmentID)
+	counts, state := c.cachedCounts(j.ID, f.DepartmentID)
 	err := c.db.ReadTx(ctx, func(tx *store.Tx) error {
 		var err error
 		if out.Requests, out.More, err = tx.Inbox(ctx, f); err != nil {
 			return err
 		}
-		if cached {
+		if state != countsMissing {
 			out.Counts = counts
 			return nil
 		}
@@ -45,33 +45,50 @@ func (c *Cases) Inbox(ctx context.Context, j *rathaus.Jurisdiction, f store.Inbo
 	if err != nil {
 		return nil, fmt.Errorf("casework: inbox: %w", err)
 	}
-	if !cached {
+	switch state {
+	case countsMissing:
 		c.storeCounts(j.ID, f.DepartmentID, out.Counts)
+	case countsStale:
+		c.refreshCounts(j.ID, f.DepartmentID)
 	}
 	return &out, nil
 }
 
 // The counts above an inbox (open requests per state, overdue) read every
-// open request of a department; they are kept for a few seconds so that
-// paging and filtering through a large backlog stays fast. The list
-// itself is always current.
+// open request of a department, which takes seconds on millions of
+// requests. They are kept for a few seconds and, once stale, served while
+// one background query refreshes them, so no page waits for the count
+// and concurrent pages do not all recount at once. The list itself is
+// always current.
 type countsKey struct{ jurisdiction, department int64 }
 
 type cachedCounts struct {
-	counts store.InboxCounts
-	loaded time.Time
+	counts     store.InboxCounts
+	loaded     time.Time
+	refreshing bool
 }
+
+type countsState int
+
+const (
+	countsMissing countsState = iota
+	countsFresh
+	countsStale
+)
 
 const countsTTL = 10 * time.Second
 
-func (c *Cases) cachedCounts(jurisdictionID, departmentID int64) (store.InboxCounts, bool) {
+func (c *Cases) cachedCounts(jurisdictionID, departmentID int64) (store.InboxCounts, countsState) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	cc, ok := c.counts[countsKey{jurisdictionID, departmentID}]
-	if !ok || c.now().Sub(cc.loaded) >= countsTTL {
-		return store.InboxCounts{}, false
+	switch {
+	case !ok:
+		return store.InboxCounts{}, countsMissing
+	case c.now().Sub(cc.loaded) < countsTTL:
+		return cc.counts, countsFresh
 	}
-	return cc.counts, true
+	return cc.counts, countsStale
 }
 
 func (c *Cases) storeCounts(jurisdictionID, departmentID int64, counts store.InboxCounts) {
@@ -81,6 +98,42 @@ func (c *Cases) storeCounts(jurisdictionID, departmentID int64, counts store.Inb
 		c.counts = map[countsKey]cachedCounts{}
 	}
 	c.counts[countsKey{jurisdictionID, departmentID}] = cachedCounts{counts: counts, loaded: c.now()}
+}
+
+// refreshCounts recounts in the background, at most once at a time per
+// inbox.
+func (c *Cases) refreshCounts(jurisdictionID, departmentID int64) {
+	key := countsKey{jurisdictionID, departmentID}
+	c.mu.Lock()
+	cc, ok := c.counts[key]
+	if !ok || cc.refreshing {
+		c.mu.Unlock()
+		return
+	}
+	cc.refreshing = true
+	c.counts[key] = cc
+	c.mu.Unlock()
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		var counts store.InboxCounts
+		err := c.db.ReadTx(ctx, func(tx *store.Tx) error {
+			var err error
+			counts, err = tx.InboxCounts(ctx, jurisdictionID, departmentID, c.now())
+			return err
+		})
+		if err != nil {
+			c.log.Error("casework: refresh inbox counts", "err", err)
+			c.mu.Lock()
+			if cc, ok := c.counts[key]; ok {
+				cc.refreshing = false
+				c.counts[key] = cc
+			}
+			c.mu.Unlock()
+			return
+		}
+		c.storeCounts(jurisdictionID, departmentID, counts)
+	}()
 }
 
 // ByNumber returns the request with the human-facing number, e.g. "2026-000123".
