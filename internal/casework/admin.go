@@ -30,7 +30,7 @@ import (
 // administer runs fn in one transaction after the admin check and appends
 // one audit entry. After the commit it drops the jurisdiction's cached
 // catalogue, routing and departments, which every admin change may touch.
-func (c *Cases) administer(ctx context.Context, j *rathaus.Jurisdiction, actor *rathaus.User, action string, _ bool,
+func (c *Cases) administer(ctx context.Context, j *rathaus.Jurisdiction, actor *rathaus.User, action string,
 	fn func(tx *store.Tx, now time.Time) (target string, detail map[string]any, err error)) error {
 	if err := rathaus.CanAdminister(actor, j.ID); err != nil {
 		return err
@@ -111,7 +111,7 @@ func (c *Cases) SaveDepartment(ctx context.Context, j *rathaus.Jurisdiction, act
 	if d.ID == 0 {
 		action = "department.create"
 	}
-	return c.administer(ctx, j, actor, action, false, func(tx *store.Tx, now time.Time) (string, map[string]any, error) {
+	return c.administer(ctx, j, actor, action, func(tx *store.Tx, now time.Time) (string, map[string]any, error) {
 		var err error
 		if d.ID == 0 {
 			err = tx.CreateDepartment(ctx, d)
@@ -142,7 +142,7 @@ func (c *Cases) CreateStaff(ctx context.Context, j *rathaus.Jurisdiction, actor 
 		return err
 	}
 	u.PasswordHash = hash
-	return c.administer(ctx, j, actor, "user.create", false, func(tx *store.Tx, now time.Time) (string, map[string]any, error) {
+	return c.administer(ctx, j, actor, "user.create", func(tx *store.Tx, now time.Time) (string, map[string]any, error) {
 		if err := departmentExists(ctx, tx, j, u.DepartmentID, "department"); err != nil {
 			return "", nil, err
 		}
@@ -161,7 +161,7 @@ func (c *Cases) UpdateStaff(ctx context.Context, j *rathaus.Jurisdiction, actor 
 	if actor != nil && id == actor.ID && (role != rathaus.RoleAdmin || disabled) {
 		return rathaus.Conflictf("Sie können sich nicht selbst die Administration entziehen oder sperren.")
 	}
-	return c.administer(ctx, j, actor, "user.update", false, func(tx *store.Tx, now time.Time) (string, map[string]any, error) {
+	return c.administer(ctx, j, actor, "user.update", func(tx *store.Tx, now time.Time) (string, map[string]any, error) {
 		u, err := tx.UserByID(ctx, id)
 		if err != nil || u.JurisdictionID != j.ID {
 			return "", nil, rathaus.NotFoundf("user %d not found", id)
@@ -233,7 +233,7 @@ func (c *Cases) SaveService(ctx context.Context, j *rathaus.Jurisdiction, actor 
 	if s.ID == 0 {
 		action = "service.create"
 	}
-	return c.administer(ctx, j, actor, action, true, func(tx *store.Tx, now time.Time) (string, map[string]any, error) {
+	return c.administer(ctx, j, actor, action, func(tx *store.Tx, now time.Time) (string, map[string]any, error) {
 		if err := departmentExists(ctx, tx, j, s.DefaultDepartment, "default_department"); err != nil {
 			return "", nil, err
 		}
@@ -295,7 +295,7 @@ func (c *Cases) SaveAttribute(ctx context.Context, j *rathaus.Jurisdiction, acto
 		return err
 	}
 	a.Variable = true
-	return c.administer(ctx, j, actor, "service.attribute_save", true, func(tx *store.Tx, now time.Time) (string, map[string]any, error) {
+	return c.administer(ctx, j, actor, "service.attribute_save", func(tx *store.Tx, now time.Time) (string, map[string]any, error) {
 		s, err := tx.ServiceByID(ctx, j.ID, serviceID)
 		if err != nil {
 			return "", nil, err
@@ -325,7 +325,7 @@ func sortAttributes(as []rathaus.Attribute) {
 // RemoveAttribute removes an attribute from a service. Answers already
 // stored on requests stay.
 func (c *Cases) RemoveAttribute(ctx context.Context, j *rathaus.Jurisdiction, actor *rathaus.User, serviceID int64, code string) error {
-	return c.administer(ctx, j, actor, "service.attribute_remove", true, func(tx *store.Tx, now time.Time) (string, map[string]any, error) {
+	return c.administer(ctx, j, actor, "service.attribute_remove", func(tx *store.Tx, now time.Time) (string, map[string]any, error) {
 		s, err := tx.ServiceByID(ctx, j.ID, serviceID)
 		if err != nil {
 			return "", nil, err
@@ -381,7 +381,7 @@ func (c *Cases) AddRoutingRule(ctx context.Context, j *rathaus.Jurisdiction, act
 	if r.DepartmentID == 0 {
 		return rathaus.Invalidf("department", "Bitte wählen Sie einen Fachbereich.")
 	}
-	return c.administer(ctx, j, actor, "routing.create", true, func(tx *store.Tx, now time.Time) (string, map[string]any, error) {
+	return c.administer(ctx, j, actor, "routing.create", func(tx *store.Tx, now time.Time) (string, map[string]any, error) {
 		if err := departmentExists(ctx, tx, j, r.DepartmentID, "department"); err != nil {
 			return "", nil, err
 		}
@@ -398,7 +398,7 @@ func (c *Cases) AddRoutingRule(ctx context.Context, j *rathaus.Jurisdiction, act
 
 // DeleteRoutingRule removes a rule.
 func (c *Cases) DeleteRoutingRule(ctx context.Context, j *rathaus.Jurisdiction, actor *rathaus.User, id int64) error {
-	return c.administer(ctx, j, actor, "routing.delete", true, func(tx *store.Tx, now time.Time) (string, map[string]any, error) {
+	return c.administer(ctx, j, actor, "routing.delete", func(tx *store.Tx, now time.Time) (string, map[string]any, error) {
 		return strconv.FormatInt(id, 10), nil, tx.DeleteRoutingRule(ctx, j.ID, id)
 	})
 }
@@ -423,7 +423,7 @@ func (c *Cases) CreateAPIKey(ctx context.Context, j *rathaus.Jurisdiction, actor
 	}
 	key, prefix := auth.NewAPIKey()
 	k := &store.APIKey{JurisdictionID: j.ID, Name: name, Prefix: prefix}
-	err := c.administer(ctx, j, actor, "apikey.create", false, func(tx *store.Tx, now time.Time) (string, map[string]any, error) {
+	err := c.administer(ctx, j, actor, "apikey.create", func(tx *store.Tx, now time.Time) (string, map[string]any, error) {
 		k.CreatedAt = now
 		return prefix, map[string]any{"name": name}, tx.CreateAPIKey(ctx, k, auth.HashToken(key))
 	})
@@ -435,7 +435,7 @@ func (c *Cases) CreateAPIKey(ctx context.Context, j *rathaus.Jurisdiction, actor
 
 // RevokeAPIKey revokes a key at once.
 func (c *Cases) RevokeAPIKey(ctx context.Context, j *rathaus.Jurisdiction, actor *rathaus.User, id int64) error {
-	return c.administer(ctx, j, actor, "apikey.revoke", false, func(tx *store.Tx, now time.Time) (string, map[string]any, error) {
+	return c.administer(ctx, j, actor, "apikey.revoke", func(tx *store.Tx, now time.Time) (string, map[string]any, error) {
 		return strconv.FormatInt(id, 10), nil, tx.RevokeAPIKey(ctx, j.ID, id, now)
 	})
 }
@@ -521,7 +521,7 @@ func (c *Cases) SaveSettings(ctx context.Context, j *rathaus.Jurisdiction, actor
 	if err := checkColor("color_secondary", ch.ColorSecondary); err != nil {
 		return err
 	}
-	return c.administer(ctx, j, actor, "settings.update", true, func(tx *store.Tx, now time.Time) (string, map[string]any, error) {
+	return c.administer(ctx, j, actor, "settings.update", func(tx *store.Tx, now time.Time) (string, map[string]any, error) {
 		cur, err := tx.JurisdictionByID(ctx, j.ID)
 		if err != nil {
 			return "", nil, err
