@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/rathaus/rathaus"
+	"github.com/rathaus/rathaus/internal/audit"
 	"github.com/rathaus/rathaus/internal/auth"
 	"github.com/rathaus/rathaus/internal/notify/smtptest"
 	"github.com/rathaus/rathaus/internal/store"
@@ -364,4 +365,42 @@ func between(s, start, end string) string {
 		return s[:k]
 	}
 	return ""
+}
+
+// TestSortitionDrawIsAudited runs a small draw with --db and checks the
+// audit entry: hashes and seed, no personal data.
+func TestSortitionDrawIsAudited(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	people := filepath.Join(dir, "people.csv")
+	quotas := filepath.Join(dir, "quotas.csv")
+	if err := os.WriteFile(people, []byte("id,gender\np1,f\np2,f\np3,m\np4,m\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(quotas, []byte("feature,value,min,max\ngender,f,1,1\ngender,m,1,1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	dsn := "sqlite:" + filepath.Join(dir, "audit.db")
+	var out bytes.Buffer
+	err := run(ctx, []string{"sortition", "--people", people, "--quotas", quotas, "--seats", "2", "--seed", "4711",
+		"--out", filepath.Join(dir, "out"), "--db", dsn}, env(), &out, &bytes.Buffer{})
+	if err != nil {
+		t.Fatalf("sortition: %v\n%s", err, out.String())
+	}
+	if !strings.Contains(out.String(), "Audit-Log: Eintrag 1") {
+		t.Errorf("output lacks the audit entry: %s", out.String())
+	}
+	db, err := store.Open(ctx, dsn, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var entries []audit.Entry
+	if err := db.AuditEntries(ctx, func(e audit.Entry) error { entries = append(entries, e); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 1 || entries[0].Action != "sortition.draw" || len(entries[0].Target) != 64 ||
+		!strings.Contains(entries[0].Detail, `"seed":"4711"`) || strings.Contains(entries[0].Detail, "p1") {
+		t.Fatalf("audit entries = %+v", entries)
+	}
 }

@@ -2,9 +2,12 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/rathaus/rathaus/internal/audit"
+	"github.com/rathaus/rathaus/internal/store"
 	"io"
 	"os"
 	"path/filepath"
@@ -33,6 +36,7 @@ func runSortition(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	fs.IntVar(&cfg.LegacyRuns, "legacy-runs", 2000, "Zahl der LEGACY-Läufe zur Schätzung der Wahrscheinlichkeiten")
 	fs.IntVar(&cfg.LotterySize, "lottery", 1000, "Länge M der Liste für eine öffentliche Lotterie (0: keine)")
 	fs.BoolVar(&cfg.KeepPool, "keep-pool", false, "Personendatei nach der Auslosung nicht löschen")
+	dsn := fs.String("db", "", "Datenbank (sqlite:PFAD oder postgres://…): die Auslosung wird im Audit-Log festgehalten")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -55,7 +59,44 @@ func runSortition(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if rep.PoolDeleted {
 		fmt.Fprintf(stdout, "Personendatei %s gelöscht (--keep-pool behält sie).\n", cfg.PeopleFile)
 	}
+	if *dsn != "" {
+		seq, err := auditDraw(ctx, *dsn, rep)
+		if err != nil {
+			return fmt.Errorf("sortition: audit entry: %w", err)
+		}
+		fmt.Fprintf(stdout, "Audit-Log: Eintrag %d\n", seq)
+	}
 	return nil
+}
+
+// auditDraw records a draw in the audit log: hashes of the inputs and of
+// the panel, the seed and the algorithm, so that anyone holding the
+// published files can check them; no personal data.
+func auditDraw(ctx context.Context, dsn string, rep *sortition.Report) (int64, error) {
+	db, err := openStore(ctx, dsn, newLogger("text", io.Discard))
+	if err != nil {
+		return 0, err
+	}
+	defer db.Close()
+	var jurisdictionID int64
+	if j, err := jurisdictionFor(ctx, db, ""); err == nil {
+		jurisdictionID = j.ID
+	}
+	detail, err := json.Marshal(map[string]any{
+		"algorithm": rep.Algorithm, "seed": rep.Seed, "seats": rep.Seats, "pool_size": rep.PoolSize,
+		"people_sha256": rep.PeopleSHA256, "quotas_sha256": rep.QuotasSHA256, "already_selected_sha256": rep.AlreadySHA256,
+		"min_probability": rep.MinProbability, "pool_deleted": rep.PoolDeleted,
+	})
+	if err != nil {
+		return 0, err
+	}
+	var e audit.Entry
+	err = db.WriteTx(ctx, func(tx *store.Tx) error {
+		e, err = tx.AppendAudit(ctx, audit.Entry{At: time.Now(), JurisdictionID: jurisdictionID, ActorName: "cli",
+			Action: "sortition.draw", Target: rep.PanelSHA256, Detail: string(detail)})
+		return err
+	})
+	return e.Seq, err
 }
 
 // runBenchSortition measures LEGACY and LEXIMIN on generated instances of
