@@ -116,14 +116,8 @@ type adminOverview struct {
 
 // AdminOverview shows what the administration holds and the latest audit entries.
 func (u *UI) AdminOverview(w http.ResponseWriter, r *http.Request) {
-	_, j, err := u.staffContext(r)
-	if err != nil {
-		u.Error(w, r, err)
-		return
-	}
-	names, err := u.names(r.Context(), j)
-	if err != nil {
-		u.Error(w, r, err)
+	j, names, ok := u.jurisdictionNames(w, r)
+	if !ok {
 		return
 	}
 	rules, err := u.Cases.RoutingRules(r.Context(), j)
@@ -213,14 +207,8 @@ func (u *UI) AdminUsers(w http.ResponseWriter, r *http.Request) {
 }
 
 func (u *UI) renderUsers(w http.ResponseWriter, r *http.Request, status int, form adminForm) {
-	_, j, err := u.staffContext(r)
-	if err != nil {
-		u.Error(w, r, err)
-		return
-	}
-	names, err := u.names(r.Context(), j)
-	if err != nil {
-		u.Error(w, r, err)
+	_, names, ok := u.jurisdictionNames(w, r)
+	if !ok {
 		return
 	}
 	u.Render(w, r, status, "admin_users", u.Catalog.T(Locale(r), "admin.users"), usersPage{Users: names.users,
@@ -288,14 +276,8 @@ func (u *UI) AdminServices(w http.ResponseWriter, r *http.Request) {
 }
 
 func (u *UI) renderServices(w http.ResponseWriter, r *http.Request, status int, form adminForm) {
-	_, j, err := u.staffContext(r)
-	if err != nil {
-		u.Error(w, r, err)
-		return
-	}
-	names, err := u.names(r.Context(), j)
-	if err != nil {
-		u.Error(w, r, err)
+	_, names, ok := u.jurisdictionNames(w, r)
+	if !ok {
 		return
 	}
 	u.Render(w, r, status, "admin_services", u.Catalog.T(Locale(r), "admin.services"), servicesPage{NewService: &rathaus.Service{ResponseHours: 16,
@@ -454,14 +436,8 @@ func (u *UI) AdminRouting(w http.ResponseWriter, r *http.Request) {
 }
 
 func (u *UI) renderRouting(w http.ResponseWriter, r *http.Request, status int, form adminForm) {
-	_, j, err := u.staffContext(r)
-	if err != nil {
-		u.Error(w, r, err)
-		return
-	}
-	names, err := u.names(r.Context(), j)
-	if err != nil {
-		u.Error(w, r, err)
+	j, names, ok := u.jurisdictionNames(w, r)
+	if !ok {
 		return
 	}
 	rules, err := u.Cases.RoutingRules(r.Context(), j)
@@ -732,4 +708,21 @@ func (u *UI) StaffLogo(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	u.Logo(w, r)
+}
+
+// jurisdictionNames loads what every administration page starts with: the
+// jurisdiction and the names of its staff, departments and services. On
+// failure it has answered the request and reports false.
+func (u *UI) jurisdictionNames(w http.ResponseWriter, r *http.Request) (*rathaus.Jurisdiction, *staffNames, bool) {
+	_, j, err := u.staffContext(r)
+	if err != nil {
+		u.Error(w, r, err)
+		return nil, nil, false
+	}
+	names, err := u.names(r.Context(), j)
+	if err != nil {
+		u.Error(w, r, err)
+		return nil, nil, false
+	}
+	return j, names, true
 }
