@@ -19,7 +19,16 @@ import { chromium } from 'playwright-core';
 const require = createRequire(import.meta.url);
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const repoRoot = path.resolve(here, '..');
-export const screenshotDir = path.join(repoRoot, 'docs', 'screenshots');
+// Screenshots go to a temporary folder so that an ordinary test run leaves
+// the work tree clean; RATHAUS_SCREENSHOTS=docs refreshes docs/screenshots
+// (the pictures in the README), any other value names a folder.
+export const screenshotDir = screenshotFolder(process.env.RATHAUS_SCREENSHOTS);
+
+function screenshotFolder(setting) {
+  if (setting === 'docs') return path.join(repoRoot, 'docs', 'screenshots');
+  if (setting) return path.resolve(setting);
+  return path.join(tmpdir(), 'rathaus-screenshots');
+}
 
 // The browser is the distribution's Chromium, so the tests need no
 // download from outside the package registries.
@@ -265,7 +274,7 @@ export async function expectAccessible(page, label) {
   if (v.length > 0) throw new Error(formatViolations(label || page.url(), v));
 }
 
-// screenshot writes docs/screenshots/<name>.png (full page).
+// screenshot writes <screenshotDir>/<name>.png (full page).
 export async function screenshot(page, name, { fullPage = true } = {}) {
   await mkdir(screenshotDir, { recursive: true });
   await page.screenshot({ path: path.join(screenshotDir, `${name}.png`), fullPage, animations: 'disabled' });
