@@ -7,7 +7,6 @@ import (
 	"crypto/sha256"
 	"encoding/csv"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -71,123 +70,48 @@ func NewSeed() (string, error) {
 	return hex.EncodeToString(b[:]), nil
 }
 
-// Execute reads the input files, draws, writes the result files to
-// cfg.OutDir and, unless cfg.KeepPool, deletes the people file.
+// Execute reads the input files, draws (with Draw, exactly as the staff
+// pages do), writes the result files to cfg.OutDir and, unless
+// cfg.KeepPool, deletes the people file.
 func Execute(ctx context.Context, cfg Config) (*Report, error) {
 	if cfg.PeopleFile == "" || cfg.QuotasFile == "" || cfg.OutDir == "" {
 		return nil, rathaus.Invalidf("", "Personendatei, Quotendatei und Ausgabeordner sind nötig")
 	}
-	if cfg.Seed == "" {
-		s, err := NewSeed()
-		if err != nil {
-			return nil, err
-		}
-		cfg.Seed = s
-	}
-	peopleData, err := os.ReadFile(cfg.PeopleFile)
-	if err != nil {
+	in := Input{PeopleName: filepath.Base(cfg.PeopleFile), QuotasName: filepath.Base(cfg.QuotasFile), IDColumn: cfg.IDColumn,
+		Seats: cfg.Seats, Algorithm: cfg.Algorithm, Seed: cfg.Seed, LegacyRuns: cfg.LegacyRuns, LotterySize: cfg.LotterySize,
+		KeepPool: cfg.KeepPool, Now: cfg.Now}
+	var err error
+	if in.People, err = os.ReadFile(cfg.PeopleFile); err != nil {
 		return nil, fmt.Errorf("sortition: %w", err)
 	}
-	quotaData, err := os.ReadFile(cfg.QuotasFile)
-	if err != nil {
+	if in.Quotas, err = os.ReadFile(cfg.QuotasFile); err != nil {
 		return nil, fmt.Errorf("sortition: %w", err)
 	}
-	cats, err := ReadQuotas(bytes.NewReader(quotaData))
-	if err != nil {
-		return nil, err
-	}
-	pool, err := ReadPeople(bytes.NewReader(peopleData), cats, cfg.IDColumn)
-	if err != nil {
-		return nil, err
-	}
-	rep := &Report{
-		Time: cfg.Now.UTC(), Algorithm: cfg.Algorithm, Seed: cfg.Seed,
-		PeopleFile: filepath.Base(cfg.PeopleFile), PeopleSHA256: sum(peopleData),
-		QuotasFile: filepath.Base(cfg.QuotasFile), QuotasSHA256: sum(quotaData),
-		Seats: cfg.Seats,
-	}
-	people := pool.People
-	drawCats, seats := cats, cfg.Seats
 	if cfg.AlreadySelected != "" {
-		data, err := os.ReadFile(cfg.AlreadySelected)
-		if err != nil {
+		if in.AlreadySelected, err = os.ReadFile(cfg.AlreadySelected); err != nil {
 			return nil, fmt.Errorf("sortition: %w", err)
 		}
-		rep.AlreadySHA256 = sum(data)
-		kept, err := ReadPeople(bytes.NewReader(data), cats, cfg.IDColumn)
-		if err != nil {
-			return nil, err
-		}
-		keptIDs := map[string]bool{}
-		var vals [][]int
-		for _, p := range kept.People {
-			keptIDs[p.ID] = true
-			vals = append(vals, p.Values)
-			rep.AlreadySelected = append(rep.AlreadySelected, p.ID)
-		}
-		people = nil
-		for _, p := range pool.People {
-			if !keptIDs[p.ID] {
-				people = append(people, p)
-			}
-		}
-		if drawCats, seats, err = ReduceForKept(cats, vals, cfg.Seats); err != nil {
-			return nil, err
-		}
 	}
-	in, err := NewInstance(drawCats, people, seats)
+	out, err := Draw(ctx, in)
 	if err != nil {
 		return nil, err
 	}
-	res, err := Run(ctx, in, Options{Algorithm: cfg.Algorithm, Seed: cfg.Seed, LegacyRuns: cfg.LegacyRuns, LotterySize: cfg.LotterySize})
-	if err != nil {
-		return nil, err
-	}
-	rep.PoolSize, rep.Types, rep.Panels = len(in.People), len(in.Types), len(res.Panels)
-	for _, i := range res.Selected {
-		rep.Selected = append(rep.Selected, in.People[i].ID)
-	}
-	rep.PanelSHA256 = sum([]byte(strings.Join(rep.Selected, "\n")))
-	rep.MinProbability, rep.Gini, rep.GeoMean = res.Fairness.Min, res.Fairness.Gini, res.Fairness.GeoMean
-	rep.Seconds = res.Duration.Seconds()
-
 	if err := os.MkdirAll(cfg.OutDir, 0o750); err != nil {
 		return nil, fmt.Errorf("sortition: %w", err)
 	}
-	files := map[string][]byte{
-		"selected.csv":      selectedCSV(pool.Header, in, res),
-		"probabilities.csv": probabilitiesCSV(in, res),
-		"distribution.csv":  distributionCSV(in, res),
-	}
-	if len(res.Lottery) > 0 {
-		files["lottery.csv"] = lotteryCSV(res)
-	}
-	for _, name := range []string{"selected.csv", "probabilities.csv", "distribution.csv", "lottery.csv"} {
-		if data, ok := files[name]; ok {
-			if err := os.WriteFile(filepath.Join(cfg.OutDir, name), data, 0o640); err != nil {
-				return nil, fmt.Errorf("sortition: %w", err)
+	for _, f := range out.Files {
+		// The pool goes before the report that says it has gone, so a
+		// failed delete never leaves a report claiming otherwise.
+		if f.Name == ReportText && !cfg.KeepPool {
+			if err := os.Remove(cfg.PeopleFile); err != nil {
+				return nil, fmt.Errorf("sortition: delete pool: %w", err)
 			}
-			rep.Files = append(rep.Files, name)
+		}
+		if err := os.WriteFile(filepath.Join(cfg.OutDir, f.Name), f.Data, 0o640); err != nil {
+			return nil, fmt.Errorf("sortition: %w", err)
 		}
 	}
-	rep.Files = append(rep.Files, "report.txt", "report.json")
-	if !cfg.KeepPool {
-		if err := os.Remove(cfg.PeopleFile); err != nil {
-			return nil, fmt.Errorf("sortition: delete pool: %w", err)
-		}
-		rep.PoolDeleted = true
-	}
-	js, err := json.MarshalIndent(rep, "", "  ")
-	if err != nil {
-		return nil, fmt.Errorf("sortition: %w", err)
-	}
-	if err := os.WriteFile(filepath.Join(cfg.OutDir, "report.json"), append(js, '\n'), 0o640); err != nil {
-		return nil, fmt.Errorf("sortition: %w", err)
-	}
-	if err := os.WriteFile(filepath.Join(cfg.OutDir, "report.txt"), []byte(rep.Text()), 0o640); err != nil {
-		return nil, fmt.Errorf("sortition: %w", err)
-	}
-	return rep, nil
+	return out.Report, nil
 }
 
 func sum(b []byte) string {
