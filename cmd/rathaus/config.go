@@ -31,6 +31,8 @@ type config struct {
 	// SurveySecret signs the rating links of the closing mail; empty
 	// leaves the links out and turns /bewertung/ off.
 	SurveySecret string
+	// SortitionLimit is the time limit of one sortition draw.
+	SortitionLimit time.Duration
 }
 
 // newFlagSet declares the server flags on a fresh FlagSet.
@@ -60,6 +62,7 @@ func newFlagSet(name string, cfg *config, stderr io.Writer) (*flag.FlagSet, *str
 	fs.StringVar(&cfg.OIDC.RedirectURL, "oidc-redirect-url", "", "OpenID Connect redirect URI (default BASE-URL/login/oidc/callback)")
 	fs.StringVar(&cfg.OIDC.RoleClaim, "oidc-role-claim", "roles", "ID token claim with roles, a dotted path such as realm_access.roles; only compared and logged, roles stay in rathaus")
 	fs.StringVar(&cfg.SurveySecret, "survey-secret", "", "secret (at least 32 bytes, stable across restarts) that signs the satisfaction survey links; empty: no survey (prefer the environment variable)")
+	fs.DurationVar(&cfg.SortitionLimit, "sortition-limit", 10*time.Minute, "time limit of one sortition draw run from the staff pages (LEXIMIN on large pools takes minutes)")
 	return fs, proxies
 }
 
@@ -98,6 +101,9 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 	}
 	if n := len(cfg.SurveySecret); n > 0 && n < 32 {
 		return nil, fmt.Errorf("%s: --survey-secret (RATHAUS_SURVEY_SECRET) has %d bytes, at least 32 are needed", name, n)
+	}
+	if cfg.SortitionLimit <= 0 {
+		return nil, fmt.Errorf("%s: --sortition-limit (RATHAUS_SORTITION_LIMIT) must be positive, not %s", name, cfg.SortitionLimit)
 	}
 	if cfg.LogFormat != "text" && cfg.LogFormat != "json" {
 		return nil, fmt.Errorf("--log-format must be text or json, not %q", cfg.LogFormat)

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/rathaus/rathaus"
@@ -18,6 +19,7 @@ import (
 	"github.com/rathaus/rathaus/internal/media"
 	"github.com/rathaus/rathaus/internal/notify"
 	"github.com/rathaus/rathaus/internal/quality"
+	"github.com/rathaus/rathaus/internal/sortition"
 	"github.com/rathaus/rathaus/internal/store"
 	"github.com/rathaus/rathaus/internal/web"
 )
@@ -56,9 +58,10 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	return serve(ctx, cfg, db, log, nil)
 }
 
-// serve runs the HTTP server and the outbox worker until ctx is done, then
-// shuts down gracefully: no new connections, running requests finish (up
-// to 20 s), the worker stops after its current item. ready, if not nil,
+// serve runs the HTTP server, the outbox worker and the sortition worker
+// until ctx is done, then shuts down gracefully: no new connections,
+// running requests finish (up to 20 s), the outbox worker stops after its
+// current item, a running draw is cut off and queued again. ready, if not nil,
 // is called with the bound address once the server listens.
 func serve(ctx context.Context, cfg *config, db *store.DB, log *slog.Logger, ready func(addr string)) error {
 	var mailer notify.Mailer
@@ -76,6 +79,8 @@ func serve(ctx context.Context, cfg *config, db *store.DB, log *slog.Logger, rea
 		return err
 	}
 	worker := jobs.NewWorker(db, mailer, time.Now, log)
+	drawWorker := jobs.NewDrawWorker(db, time.Now, log)
+	drawWorker.Limit = cfg.SortitionLimit
 	projector := quality.NewProjector(db, time.Now, log)
 	alerts := quality.NewAlerts(db, time.Now, log)
 	alerts.BaseURL = cfg.BaseURL
@@ -101,7 +106,7 @@ func serve(ctx context.Context, cfg *config, db *store.DB, log *slog.Logger, rea
 		Cases: cases, Auth: auth.New(db, time.Now), Blobs: blobs, Limits: media.DefaultLimits(), Log: log,
 		Now: time.Now, BaseURL: cfg.BaseURL, DefaultJurisdiction: jurisdiction, TrustedProxies: cfg.TrustedProxies,
 		PostsPerMinute: cfg.PostsPerMinute, TileURL: cfg.TileURL, SecureCookies: strings.HasPrefix(cfg.BaseURL, "https://"),
-		OIDC: oidcLogin, SurveySecret: []byte(cfg.SurveySecret),
+		OIDC: oidcLogin, SurveySecret: []byte(cfg.SurveySecret), Draws: sortition.NewDraws(db, time.Now, drawWorker.Kick),
 	})
 	if err != nil {
 		return err
@@ -121,9 +126,14 @@ func serve(ctx context.Context, cfg *config, db *store.DB, log *slog.Logger, rea
 	}
 	workerCtx, stopWorker := context.WithCancel(context.WithoutCancel(ctx))
 	workerDone := make(chan struct{})
+	var workers sync.WaitGroup
+	workers.Go(func() { worker.Run(workerCtx) })
+	// A draw cut off by the shutdown stays claimed and runs again after
+	// the restart.
+	workers.Go(func() { drawWorker.Run(workerCtx) })
 	go func() {
-		defer close(workerDone)
-		worker.Run(workerCtx)
+		workers.Wait()
+		close(workerDone)
 	}()
 	go jobs.RunRetention(workerCtx, db, time.Now, time.Hour, log)
 	go projector.Run(workerCtx)

@@ -57,6 +57,13 @@ func TestStaffRouteRoles(t *testing.T) {
 		"GET /staff/quality":                                       rathaus.RoleLead,
 		"GET /staff/quality.csv":                                   rathaus.RoleLead,
 		"GET /staff/quality.json":                                  rathaus.RoleLead,
+		"GET /staff/sortition":                                     rathaus.RoleLead,
+		"GET /staff/sortition/new":                                 rathaus.RoleLead,
+		"POST /staff/sortition":                                    rathaus.RoleLead,
+		"GET /staff/sortition/{id}":                                rathaus.RoleLead,
+		"GET /staff/sortition/{id}/files/{name}":                   rathaus.RoleLead,
+		"POST /staff/sortition/{id}/delete-pool":                   rathaus.RoleLead,
+		"POST /staff/sortition/{id}/delete":                        rathaus.RoleLead,
 	}
 	e := newStaffEnv(t)
 	registered := map[string]rathaus.Role{}
@@ -88,7 +95,7 @@ func TestStaffRouteRoles(t *testing.T) {
 		"close": {"resolution": {"nonsense"}}, "reopen": {"reason": {"x"}}, "publish": {"public": {"1"}},
 		"blur": {"x": {"-1"}, "y": {"0"}, "w": {"1"}, "h": {"1"}},
 	}
-	fill := strings.NewReplacer("{id}", fmt.Sprint(e.req.ID), "{mid}", fmt.Sprint(e.mediaID), "{code}", "nosuch")
+	fill := strings.NewReplacer("{id}", fmt.Sprint(e.req.ID), "{mid}", fmt.Sprint(e.mediaID), "{code}", "nosuch", "{name}", "report.txt")
 	// Admin POSTs that would change the caller or succeed destructively get
 	// harmless bodies: an invalid department code, an unknown rule.
 	for pattern, minRole := range expected {

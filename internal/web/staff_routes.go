@@ -45,4 +45,14 @@ func (s *server) staffPages(mux *http.ServeMux) {
 	s.staff(mux, "GET /staff/quality", rathaus.RoleLead, s.ui.QualityDashboard) // internal/web/ui/quality_dashboard.go
 	s.staff(mux, "GET /staff/quality.csv", rathaus.RoleLead, s.ui.QualityExport("csv"))
 	s.staff(mux, "GET /staff/quality.json", rathaus.RoleLead, s.ui.QualityExport("json"))
+
+	// Sortition: upload a pool, draw in the background, download the
+	// results (internal/web/ui/sortition.go).
+	s.staff(mux, "GET /staff/sortition", rathaus.RoleLead, s.ui.SortitionList)
+	s.staff(mux, "GET /staff/sortition/new", rathaus.RoleLead, s.ui.SortitionForm)
+	s.staff(mux, "POST /staff/sortition", rathaus.RoleLead, s.ui.SortitionCreate)
+	s.staff(mux, "GET /staff/sortition/{id}", rathaus.RoleLead, s.ui.SortitionDraw)
+	s.staff(mux, "GET /staff/sortition/{id}/files/{name}", rathaus.RoleLead, s.ui.SortitionFile)
+	s.staff(mux, "POST /staff/sortition/{id}/delete-pool", rathaus.RoleLead, s.ui.SortitionDeletePool)
+	s.staff(mux, "POST /staff/sortition/{id}/delete", rathaus.RoleLead, s.ui.SortitionDelete)
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/rathaus/rathaus/internal/casework"
 	"github.com/rathaus/rathaus/internal/i18n"
 	"github.com/rathaus/rathaus/internal/media"
+	"github.com/rathaus/rathaus/internal/sortition"
 	"github.com/rathaus/rathaus/internal/web/ratelimit"
 	"github.com/rathaus/rathaus/internal/web/ui"
 )
@@ -46,6 +47,9 @@ type Deps struct {
 	// SurveySecret signs the rating links of the closing mail (at least
 	// 32 bytes); empty turns the survey pages /bewertung/ off (404).
 	SurveySecret []byte
+	// Draws queues sortition draws for the worker of cmd/rathaus; nil
+	// makes one without a worker kick (the draws wait for a worker).
+	Draws *sortition.Draws
 }
 
 // maxBody bounds bodies of routes that do not set their own limit.
@@ -74,7 +78,7 @@ func NewHandler(d Deps) (http.Handler, error) {
 	}
 	pages, err := ui.New(ui.Deps{Cases: d.Cases, Auth: d.Auth, Blobs: d.Blobs, Limits: d.Limits, Catalog: d.Catalog, Log: d.Log,
 		Now: d.Now, BaseURL: d.BaseURL, DefaultJurisdiction: d.DefaultJurisdiction, TileURL: d.TileURL, SecureCookies: d.SecureCookies,
-		OIDC: d.OIDC, SurveySecret: d.SurveySecret})
+		OIDC: d.OIDC, SurveySecret: d.SurveySecret, Draws: d.Draws})
 	if err != nil {
 		return nil, err
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/rathaus/rathaus/internal/casework"
 	"github.com/rathaus/rathaus/internal/i18n"
 	"github.com/rathaus/rathaus/internal/media"
+	"github.com/rathaus/rathaus/internal/sortition"
 )
 
 //go:embed all:templates
@@ -50,6 +51,8 @@ type Deps struct {
 	// SurveySecret signs the rating links; empty turns the survey pages
 	// off (quality_survey.go).
 	SurveySecret []byte
+	// Draws queues and shows sortition draws (sortition.go).
+	Draws *sortition.Draws
 }
 
 // UI holds the parsed templates and the page handlers.
@@ -65,6 +68,11 @@ func New(d Deps) (*UI, error) {
 	}
 	if d.Now == nil {
 		d.Now = time.Now
+	}
+	if d.Draws == nil && d.Cases != nil {
+		// Without a worker the draws stay queued; serve passes one that
+		// kicks its worker.
+		d.Draws = sortition.NewDraws(d.Cases.DB(), d.Now, nil)
 	}
 	u := &UI{Deps: d, pages: map[string]*template.Template{}}
 	layout, err := fs.ReadFile(templateFS, "templates/layout.html")
