@@ -336,7 +336,7 @@ func TestSortitionFormErrorsChangeNothing(t *testing.T) {
 				t.Fatalf("status %d, want %d", w.Code, tt.status)
 			}
 			if !strings.Contains(body, `id="draw-`+tt.field+`" name="`+tt.field+`"`) ||
-				!regexp.MustCompile(`id="draw-` + tt.field + `"[^>]*aria-invalid="true"`).MatchString(body) {
+				!regexp.MustCompile(`id="draw-`+tt.field+`"[^>]*aria-invalid="true"`).MatchString(body) {
 				t.Errorf("field %s not marked invalid", tt.field)
 			}
 			if !strings.Contains(body, tt.msg) {
