@@ -224,3 +224,50 @@ func TestDrawsRejectBadInputAndStoreNothing(t *testing.T) {
 		}
 	})
 }
+
+// TestDrawWorkerRestartOnSQLite: a process that owns the SQLite file runs
+// a draw left running by its crashed predecessor at once, without waiting
+// for the lease.
+func TestDrawWorkerRestartOnSQLite(t *testing.T) {
+	db := storetest.Open(t, store.SQLite)
+	ctx := context.Background()
+	clk := &clock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
+	j := &rathaus.Jurisdiction{Slug: "t", Name: "Teststadt", State: "NI"}
+	if err := db.WriteTx(ctx, func(tx *store.Tx) error { return tx.CreateJurisdiction(ctx, j, clk.Now()) }); err != nil {
+		t.Fatal(err)
+	}
+	draws := sortition.NewDraws(db, clk.Now, nil)
+	d, err := draws.Submit(ctx, &rathaus.User{ID: 1, Email: "lead@t.example"}, j.ID, sortition.Submission{Title: "Vor dem Absturz",
+		Input: sortition.Input{People: []byte(drawPool), Quotas: []byte(drawQuotas), Seats: 4, Algorithm: sortition.Leximin}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.WriteTx(ctx, func(tx *store.Tx) error {
+		_, err := tx.ClaimSortitionDraw(ctx, clk.Now(), time.Hour) // the crashed run's lease
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	w := jobs.NewDrawWorker(db, clk.Now, nil)
+	runCtx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { defer close(done); w.Run(runCtx) }()
+	defer func() { cancel(); <-done }()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		got, err := draws.Get(ctx, j.ID, d.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Status == store.DrawDone {
+			if got.Attempts != 2 || got.HasPool {
+				t.Errorf("after the restart: attempts %d, pool kept %v", got.Attempts, got.HasPool)
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("draw still %s 20 s after the restart", got.Status)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
