@@ -4,12 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/rathaus/rathaus"
 	"github.com/rathaus/rathaus/internal/casework"
+	"github.com/rathaus/rathaus/internal/geo"
 	"github.com/rathaus/rathaus/internal/store"
 	"github.com/rathaus/rathaus/internal/store/storetest"
 )
@@ -345,4 +347,64 @@ func TestClosingMailCarriesSurveyLinks(t *testing.T) {
 			t.Errorf("closing mail lacks %q:\n%s", want, text)
 		}
 	}
+}
+
+// TestBoxListsAreNewestFirstAcrossSlices checks that a box query, which
+// casework reads in time slices, returns exactly the page a single sorted
+// query would: dense recent reports, sparse old ones, and pages that end
+// inside, at and past a slice boundary.
+func TestBoxListsAreNewestFirstAcrossSlices(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := setup(t, db)
+		end := f.now
+		// Hours before end: a burst in the last day, a few per week before.
+		var ages []int
+		for i := range 40 {
+			ages = append(ages, i/2)
+		}
+		for i := range 12 {
+			ages = append(ages, 48+i*150)
+		}
+		var inBox []*rathaus.Request
+		for i, h := range ages {
+			f.now = end.Add(-time.Duration(h)*time.Hour - time.Duration(i)*time.Second)
+			lat := 52.2800 + float64(i%5)*0.001
+			if i%7 == 3 {
+				lat = 52.3100 // outside the box
+			}
+			r, err := f.cases.Submit(ctx, f.j, pothole(lat, 8.0400))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if lat < 52.30 {
+				inBox = append(inBox, r)
+			}
+		}
+		f.now = end
+		slices.SortFunc(inBox, func(a, b *rathaus.Request) int {
+			if c := b.SubmittedAt.Compare(a.SubmittedAt); c != 0 {
+				return c
+			}
+			return int(b.ID - a.ID)
+		})
+		box := geo.BBox{MinLat: 52.27, MinLon: 8.03, MaxLat: 52.29, MaxLon: 8.05}
+		for _, tt := range []struct{ limit, offset int }{{5, 0}, {20, 0}, {30, 0}, {1000, 0}, {10, 25}, {10, 40}, {10, 100}} {
+			got, err := f.cases.List(ctx, f.j, casework.Query{BBox: &box, From: end.Add(-90 * 24 * time.Hour), To: end.Add(time.Second),
+				Limit: tt.limit, Offset: tt.offset})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := inBox[min(tt.offset, len(inBox)):min(tt.offset+tt.limit, len(inBox))]
+			if len(got) != len(want) {
+				t.Fatalf("limit %d offset %d: %d requests, want %d", tt.limit, tt.offset, len(got), len(want))
+			}
+			for i := range want {
+				if got[i].ID != want[i].ID {
+					t.Fatalf("limit %d offset %d: entry %d is request %d (%s), want %d (%s)", tt.limit, tt.offset, i,
+						got[i].ID, got[i].SubmittedAt, want[i].ID, want[i].SubmittedAt)
+				}
+			}
+		}
+	})
 }

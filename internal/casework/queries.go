@@ -80,44 +80,83 @@ func (c *Cases) List(ctx context.Context, j *rathaus.Jurisdiction, q Query) ([]*
 	return out, nil
 }
 
-// readBox runs the list query. A map query (a box read through the cell
-// index) must sort every match of its period to return the newest; in a
-// busy area over 90 days that is many thousands of rows. So it first asks
-// for the last 7, then 30 days: once a shorter period holds a full page,
-// that page is the newest of the whole period, and the long sort is saved.
+// readBox runs the list query. A box query cannot read its index in time
+// order (the index is spatial first), so the database must sort every
+// match of the period to return the newest page; in a busy area over 90
+// days that is tens of thousands of rows. So the period is read in
+// disjoint slices from its end backwards, each sorted and limited to what
+// is still missing: the slices' results follow one another in the list's
+// order (newest first), and the query stops at the slice that fills the
+// page. The first slice is a day; each further one is sized from the
+// density seen so far, so a busy area reads little more than a page and a
+// quiet one a few slices.
 func (c *Cases) readBox(ctx context.Context, f store.RequestFilter) ([]*rathaus.Request, error) {
+	limit := f.Limit
+	if limit <= 0 {
+		limit = store.DefaultLimit
+	}
+	need := f.Offset + limit
+	if !f.HasBox || f.SubmittedFrom.IsZero() || len(f.IDs) > 0 || need > store.MaxLimit {
+		return c.read(ctx, f)
+	}
 	var out []*rathaus.Request
-	read := func(g store.RequestFilter) error {
-		return c.db.ReadTx(ctx, func(tx *store.Tx) error {
-			var err error
-			out, err = tx.Requests(ctx, g)
-			return err
-		})
-	}
-	if len(f.Cells) > 0 && f.Offset == 0 && !f.SubmittedFrom.IsZero() {
-		limit := f.Limit
-		if limit <= 0 {
-			limit = store.DefaultLimit
-		}
-		end := f.SubmittedTo
-		if end.IsZero() {
-			end = c.now()
-		}
-		for _, days := range []int{7, 30} {
+	end := f.SubmittedTo // zero: no upper bound for the first slice
+	covered, span := time.Duration(0), 24*time.Hour
+	err := c.db.ReadTx(ctx, func(tx *store.Tx) error {
+		for {
 			g := f
-			g.SubmittedFrom = end.Add(-time.Duration(days) * 24 * time.Hour)
-			if !g.SubmittedFrom.After(f.SubmittedFrom) {
-				break
+			g.Offset, g.Limit, g.SubmittedTo = 0, need-len(out), end
+			if end.IsZero() {
+				end = c.now()
 			}
-			if err := read(g); err != nil {
-				return nil, err
+			g.SubmittedFrom = end.Add(-span)
+			last := !g.SubmittedFrom.After(f.SubmittedFrom)
+			if last {
+				g.SubmittedFrom = f.SubmittedFrom
 			}
-			if len(out) >= limit {
-				return out, nil
+			rs, err := tx.Requests(ctx, g)
+			if err != nil {
+				return err
 			}
+			out = append(out, rs...)
+			covered += span
+			if last || len(out) >= need {
+				return nil
+			}
+			end = g.SubmittedFrom
+			span = nextSlice(covered, len(out), need)
 		}
+	})
+	if err != nil {
+		return nil, err
 	}
-	return out, read(f)
+	if f.Offset >= len(out) {
+		return nil, nil
+	}
+	return out[f.Offset:], nil
+}
+
+// nextSlice sizes the next time slice of readBox: the time the missing
+// rows take at the density seen so far, with a margin so that one more
+// slice usually suffices; four times the covered period when nothing
+// matched yet.
+func nextSlice(covered time.Duration, got, need int) time.Duration {
+	if got == 0 {
+		return 4 * covered
+	}
+	est := time.Duration(float64(covered) * float64(need-got) / float64(got) * 1.5)
+	return max(est, covered/4, time.Hour)
+}
+
+// read runs one list query.
+func (c *Cases) read(ctx context.Context, f store.RequestFilter) ([]*rathaus.Request, error) {
+	var out []*rathaus.Request
+	err := c.db.ReadTx(ctx, func(tx *store.Tx) error {
+		var err error
+		out, err = tx.Requests(ctx, f)
+		return err
+	})
+	return out, err
 }
 
 // Nearby returns open requests of the same service within radius metres

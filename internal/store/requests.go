@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -182,8 +183,12 @@ type RequestFilter struct {
 	Limit, Offset int
 }
 
-// DefaultLimit is the page size of Requests when the filter sets none.
-const DefaultLimit = 1000
+// DefaultLimit is the page size of Requests when the filter sets none
+// (or one above MaxLimit).
+const (
+	DefaultLimit = 1000
+	MaxLimit     = 10000
+)
 
 // Requests lists requests, newest first.
 func (tx *Tx) Requests(ctx context.Context, f RequestFilter) ([]*rathaus.Request, error) {
@@ -216,9 +221,24 @@ func (tx *Tx) Requests(ctx context.Context, f RequestFilter) ([]*rathaus.Request
 	if f.DepartmentID != 0 {
 		where = append(where, "department_id = "+arg(f.DepartmentID))
 	}
+	from := "requests"
 	if f.HasBox {
 		where = append(where, "has_location = TRUE", "lat BETWEEN "+arg(f.MinLat)+" AND "+arg(f.MaxLat),
 			"lon BETWEEN "+arg(f.MinLon)+" AND "+arg(f.MaxLon))
+		if tx.dialect == SQLite {
+			// The R*Tree of migration 00010 finds the box and period; its
+			// integer bounds are widened to a superset and the conditions
+			// above keep the exact box.
+			from = "requests_space JOIN requests ON requests.id = requests_space.request_id"
+			where = append(where, "min_lon >= "+arg(spaceUnit(f.MinLon, -1)), "max_lon <= "+arg(spaceUnit(f.MaxLon, 1)),
+				"min_lat >= "+arg(spaceUnit(f.MinLat, -1)), "max_lat <= "+arg(spaceUnit(f.MaxLat, 1)))
+			if !f.SubmittedFrom.IsZero() {
+				where = append(where, "max_t >= "+arg(spaceTime(f.SubmittedFrom, -1)))
+			}
+			if !f.SubmittedTo.IsZero() {
+				where = append(where, "min_t <= "+arg(spaceTime(f.SubmittedTo, 1)))
+			}
+		}
 		if len(f.Cells) > 0 {
 			where = append(where, "cell IN ("+listArgs(arg, f.Cells)+")")
 		}
@@ -227,14 +247,14 @@ func (tx *Tx) Requests(ctx context.Context, f RequestFilter) ([]*rathaus.Request
 		where = append(where, "duplicate_of = 0")
 	}
 	limit := f.Limit
-	if limit <= 0 || limit > 10000 {
+	if limit <= 0 || limit > MaxLimit {
 		limit = DefaultLimit
 	}
 	cols, scan := requestCols, scanRequest
 	if f.PublicFields {
 		cols, scan = publicRequestCols, scanPublicRequest
 	}
-	q := `SELECT ` + cols + ` FROM requests WHERE ` + strings.Join(where, " AND ") +
+	q := `SELECT ` + cols + ` FROM ` + from + ` WHERE ` + strings.Join(where, " AND ") +
 		` ORDER BY submitted_at DESC, id DESC LIMIT ` + arg(limit) + ` OFFSET ` + arg(max(f.Offset, 0))
 	rows, err := tx.query(ctx, q, args...)
 	if err != nil {
@@ -251,6 +271,29 @@ func (tx *Tx) Requests(ctx context.Context, f RequestFilter) ([]*rathaus.Request
 		out = append(out, r)
 	}
 	return out, rows.Err()
+}
+
+// spaceUnit converts a coordinate to the R*Tree's unit (1e-7 degrees, see
+// migration 00010), rounded down (dir < 0) or up, and one unit further,
+// so that a bound never excludes a point the exact condition includes.
+func spaceUnit(deg float64, dir int) int64 {
+	if dir < 0 {
+		return int64(math.Floor(deg*1e7)) - 1
+	}
+	return int64(math.Ceil(deg*1e7)) + 1
+}
+
+// spaceTime converts t to the R*Tree's time unit (seconds since
+// 2000-01-01 UTC, clamped to int32 like the stored values), rounded
+// outwards as spaceUnit does.
+func spaceTime(t time.Time, dir int) int64 {
+	s := t.Unix() - 946684800
+	if dir > 0 {
+		s++
+	} else {
+		s--
+	}
+	return min(max(s, math.MinInt32), math.MaxInt32)
 }
 
 // idList returns the condition "col is one of ids" with the ids bound as

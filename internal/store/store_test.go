@@ -82,6 +82,14 @@ func TestRequestsRoundTripAndFilters(t *testing.T) {
 			{"time window", store.RequestFilter{SubmittedFrom: t0.Add(30 * time.Minute), SubmittedTo: t0.Add(2 * time.Hour)}, []string{"2026-000002"}},
 			{"bbox", store.RequestFilter{HasBox: true, MinLat: 52.2, MaxLat: 52.3, MinLon: 8.0, MaxLon: 8.1}, []string{"2026-000002", "2026-000001"}},
 			{"bbox and cells", store.RequestFilter{HasBox: true, MinLat: 52.2, MaxLat: 52.3, MinLon: 8.0, MaxLon: 8.1, Cells: []int64{101}}, []string{"2026-000002"}},
+			// Bounds are inclusive and exact on both dialects, also where
+			// SQLite's R*Tree stores rounded coordinates and times.
+			{"bbox edges exact", store.RequestFilter{HasBox: true, MinLat: 52.27, MaxLat: 52.28, MinLon: 8.04, MaxLon: 8.05}, []string{"2026-000002", "2026-000001"}},
+			{"bbox just past an edge", store.RequestFilter{HasBox: true, MinLat: 52.2700001, MaxLat: 52.3, MinLon: 8.0, MaxLon: 8.1}, []string{"2026-000002"}},
+			{"bbox and time window", store.RequestFilter{HasBox: true, MinLat: 52.2, MaxLat: 52.5, MinLon: 8.0, MaxLon: 8.3,
+				SubmittedFrom: t0.Add(time.Hour), SubmittedTo: t0.Add(2 * time.Hour)}, []string{"2026-000002"}},
+			{"bbox and time window to the microsecond", store.RequestFilter{HasBox: true, MinLat: 52.2, MaxLat: 52.5, MinLon: 8.0, MaxLon: 8.3,
+				SubmittedFrom: t0.Add(time.Hour + time.Microsecond), SubmittedTo: t0.Add(2*time.Hour + time.Microsecond)}, []string{"2026-000003"}},
 			{"closed", store.RequestFilter{States: []rathaus.State{rathaus.StateClosed}}, nil},
 			{"paged", store.RequestFilter{Limit: 1, Offset: 1}, []string{"2026-000002"}},
 			{"other service", store.RequestFilter{ServiceCodes: []string{"graffiti"}}, nil},
