@@ -228,8 +228,10 @@ func (tx *Tx) Requests(ctx context.Context, f RequestFilter) ([]*rathaus.Request
 		if tx.dialect == SQLite {
 			// The R*Tree of migration 00010 finds the box and period; its
 			// integer bounds are widened to a superset and the conditions
-			// above keep the exact box.
-			from = "requests_space JOIN requests ON requests.id = requests_space.request_id"
+			// above keep the exact box. CROSS JOIN makes SQLite read the
+			// R*Tree first: left to itself, it walks the time index and
+			// probes the R*Tree once per row of the period.
+			from = "requests_space CROSS JOIN requests ON requests.id = requests_space.request_id"
 			where = append(where, "min_lon >= "+arg(spaceUnit(f.MinLon, -1)), "max_lon <= "+arg(spaceUnit(f.MaxLon, 1)),
 				"min_lat >= "+arg(spaceUnit(f.MinLat, -1)), "max_lat <= "+arg(spaceUnit(f.MaxLat, 1)))
 			if !f.SubmittedFrom.IsZero() {
