@@ -201,7 +201,9 @@ func (tx *Tx) bulkInsert(ctx context.Context, table, cols string, ncols, n int, 
 			}
 			_, err = full.ExecContext(ctx, args...)
 		} else {
-			_, err = tx.exec(ctx, query, args...)
+			// The last, shorter chunk has SQL of its own length: not worth
+			// keeping prepared (see Tx.stmt).
+			_, err = tx.tx.ExecContext(ctx, query, args...)
 		}
 		if err != nil {
 			return fmt.Errorf("rows %d to %d: %w", start, end-1, err)

@@ -1,0 +1,46 @@
+package store
+
+import (
+	"context"
+	"path/filepath"
+	"slices"
+	"testing"
+)
+
+// TestWriteStatementsStayPrepared checks that a SQLite write statement is
+// parsed once per process: the first transaction prepares it for itself,
+// later ones bind the shared statement, and the numbers it hands out are
+// still those of one counter.
+func TestWriteStatementsStayPrepared(t *testing.T) {
+	ctx := context.Background()
+	db, err := Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "p.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var numbers []string
+	var unshared []int
+	for range 3 {
+		err := db.WriteTx(ctx, func(tx *Tx) error {
+			n, err := tx.NextRequestNumber(ctx, 1, 2026)
+			numbers = append(numbers, n)
+			unshared = append(unshared, len(tx.unshared))
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if want := []string{"2026-000001", "2026-000002", "2026-000003"}; !slices.Equal(numbers, want) {
+		t.Errorf("numbers = %v, want %v", numbers, want)
+	}
+	if unshared[0] != 1 || unshared[1] != 0 || unshared[2] != 0 {
+		t.Errorf("statements prepared per transaction = %v, want [1 0 0]", unshared)
+	}
+	if len(db.prepared.stmts) != 1 {
+		t.Errorf("shared statements = %d, want 1", len(db.prepared.stmts))
+	}
+}
