@@ -354,3 +354,38 @@ func TestSortitionFormErrorsChangeNothing(t *testing.T) {
 		t.Errorf("audit entries after bad input: %v", a)
 	}
 }
+
+// TestSortitionQueuedPage: without a worker the draw waits; its page
+// refreshes itself, says the pool goes after the draw and offers no
+// deletion yet (the worker still needs the pool).
+func TestSortitionQueuedPage(t *testing.T) {
+	se := newStaffEnv(t)
+	e := &sortitionEnv{staffEnv: se, h: se.h} // the plain handler: no worker runs
+	w := e.upload("admin", map[string]string{"title": "Wartet", "seats": "4", "algorithm": "legacy", "seed": "x"},
+		map[string][]byte{"people": sortitionPool, "quotas": []byte(sortitionQuotas)})
+	loc := w.Header().Get("Location")
+	if w.Code != http.StatusSeeOther || !drawPathRe.MatchString(loc) {
+		t.Fatalf("upload as admin: %d %q", w.Code, loc)
+	}
+	page := e.get("admin", loc).Body.String()
+	for _, want := range []string{`<meta http-equiv="refresh" content="3">`, "wartet", `<dd id="draw-pool">wird nach der Auslosung gelöscht</dd>`,
+		`<code id="draw-seed">x</code>`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("queued page lacks %q", want)
+		}
+	}
+	for _, unwanted := range []string{`id="delete-pool"`, `id="delete-draw"`, `id="draw-files"`} {
+		if strings.Contains(page, unwanted) {
+			t.Errorf("queued page has %s", unwanted)
+		}
+	}
+	if w := e.post("admin", loc+"/delete-pool", url.Values{}); w.Code != http.StatusUnprocessableEntity || !e.hasPool(e.draws()[0].ID) {
+		t.Errorf("deleting the pool of a waiting draw: %d", w.Code)
+	}
+	if w := e.get("admin", loc+"/files/selected.csv"); w.Code != http.StatusNotFound {
+		t.Errorf("selected.csv of a waiting draw: %d, want 404", w.Code)
+	}
+	if w := e.get("admin", "/staff/sortition?lang=en"); !strings.Contains(w.Body.String(), "deleted after the draw") || !strings.Contains(w.Body.String(), ">waiting<") {
+		t.Errorf("English list lacks the pool and status words")
+	}
+}
