@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/rathaus/rathaus"
@@ -29,6 +30,8 @@ type DrawWorker struct {
 	Poll        time.Duration // how often to look for queued draws without a kick
 	Limit       time.Duration // time limit of one draw
 	MaxAttempts int           // runs cut off by a crash before the draw fails
+	Watch       time.Duration // how often a running draw checks that it was not cancelled or deleted
+	draw        func(context.Context, sortition.Input) (*sortition.Outcome, error)
 }
 
 // NewDrawWorker returns a draw worker with a limit of 10 minutes.
@@ -37,7 +40,7 @@ func NewDrawWorker(db *store.DB, now func() time.Time, log *slog.Logger) *DrawWo
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &DrawWorker{db: db, now: now, log: log, kick: make(chan struct{}, 1),
-		Poll: 5 * time.Second, Limit: 10 * time.Minute, MaxAttempts: 3}
+		Poll: 5 * time.Second, Limit: 10 * time.Minute, MaxAttempts: 3, Watch: 2 * time.Second, draw: sortition.Draw}
 }
 
 // Kick wakes the worker at once (after a draw was queued).
@@ -118,10 +121,14 @@ func (w *DrawWorker) RunOnce(ctx context.Context) (bool, error) {
 	}
 	start := time.Now()
 	runCtx, cancel := context.WithTimeout(ctx, w.Limit)
-	out, drawErr := sortition.Draw(runCtx, sortition.InputOf(dr, pool, w.now()))
+	stopped := w.watch(runCtx, cancel, dr)
+	out, drawErr := w.draw(runCtx, sortition.InputOf(dr, pool, w.now()))
 	cancel()
 	if drawErr != nil {
 		switch {
+		case stopped.Load():
+			w.log.Info("sortition: draw stopped by hand", "draw", dr.ID)
+			return true, nil
 		case ctx.Err() != nil:
 			// Shutting down: the draw stays claimed and runs again after
 			// the restart (SQLite) or when its lease ends (PostgreSQL).
@@ -155,6 +162,37 @@ func (w *DrawWorker) RunOnce(ctx context.Context) (bool, error) {
 	w.log.Info("sortition: draw done", "draw", dr.ID, "algorithm", dr.Algorithm, "seats", dr.Seats,
 		"seconds", time.Since(start).Seconds(), "pool_deleted", !dr.KeepPool)
 	return true, nil
+}
+
+// watch checks every w.Watch while the draw runs whether it is still
+// running in the database (not cancelled or deleted by staff) and cancels
+// its context if not, so a stopped LEXIMIN run frees its core at once.
+// The returned flag tells that it did.
+func (w *DrawWorker) watch(ctx context.Context, cancel context.CancelFunc, dr *store.SortitionDraw) *atomic.Bool {
+	var stopped atomic.Bool
+	go func() {
+		t := time.NewTicker(w.Watch)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			var cur *store.SortitionDraw
+			err := w.db.ReadTx(ctx, func(tx *store.Tx) error {
+				var err error
+				cur, err = tx.SortitionDraw(ctx, dr.JurisdictionID, dr.ID)
+				return err
+			})
+			if rathaus.KindOf(err) == rathaus.KindNotFound || (err == nil && cur.Status != store.DrawRunning) {
+				stopped.Store(true)
+				cancel()
+				return
+			}
+		}
+	}()
+	return &stopped
 }
 
 // fail records reason on the draw and deletes the pool unless it is kept

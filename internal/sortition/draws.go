@@ -180,6 +180,27 @@ func (d *Draws) DeletePool(ctx context.Context, actor *rathaus.User, jurisdictio
 	})
 }
 
+// Cancel stops a waiting or running draw: it fails with a note that it
+// was stopped by hand, and its pool is deleted unless it is kept on
+// purpose. A worker running it stops within a few seconds.
+func (d *Draws) Cancel(ctx context.Context, actor *rathaus.User, jurisdictionID, id int64) error {
+	now := d.now()
+	return d.db.WriteTx(ctx, func(tx *store.Tx) error {
+		dr, err := tx.SortitionDraw(ctx, jurisdictionID, id)
+		if err != nil {
+			return err
+		}
+		ok, err := tx.CancelSortitionDraw(ctx, jurisdictionID, id, now, "Von Hand abgebrochen.", !dr.KeepPool)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return rathaus.Conflictf("Die Auslosung ist schon beendet.")
+		}
+		return appendAudit(ctx, tx, now, actor, dr, "sortition.cancel", map[string]any{"status": dr.Status, "pool_deleted": !dr.KeepPool})
+	})
+}
+
 // Delete deletes a draw with its pool and results. A running draw can be
 // deleted; its worker then finds nothing to finish.
 func (d *Draws) Delete(ctx context.Context, actor *rathaus.User, jurisdictionID, id int64) error {

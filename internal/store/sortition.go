@@ -254,6 +254,27 @@ func (tx *Tx) FailSortitionDraw(ctx context.Context, jurisdictionID, id int64, n
 	return true, nil
 }
 
+// CancelSortitionDraw ends a waiting or running draw by hand with reason
+// and, when deletePool, deletes its pool. It reports false when the draw
+// had already ended. A worker running it notices the status and stops;
+// its FinishSortitionDraw then changes nothing.
+func (tx *Tx) CancelSortitionDraw(ctx context.Context, jurisdictionID, id int64, now time.Time, reason string, deletePool bool) (bool, error) {
+	r, err := tx.exec(ctx, `UPDATE sortition_draws SET status = $1, error = $2, locked_until = 0, finished_at = $3
+		WHERE jurisdiction_id = $4 AND id = $5 AND status IN ($6, $7)`, DrawFailed, reason, micros(now), jurisdictionID, id, DrawQueued, DrawRunning)
+	if err != nil {
+		return false, fmt.Errorf("store: cancel sortition draw %d: %w", id, err)
+	}
+	if n, err := r.RowsAffected(); err != nil || n == 0 {
+		return false, err
+	}
+	if deletePool {
+		if _, err := tx.DeleteSortitionPool(ctx, jurisdictionID, id, now); err != nil {
+			return false, err
+		}
+	}
+	return true, nil
+}
+
 // DeleteSortitionPool deletes the pool of a draw and notes when; it
 // reports whether there was one.
 func (tx *Tx) DeleteSortitionPool(ctx context.Context, jurisdictionID, id int64, now time.Time) (bool, error) {

@@ -62,6 +62,7 @@ func TestStaffRouteRoles(t *testing.T) {
 		"POST /staff/sortition":                                    rathaus.RoleLead,
 		"GET /staff/sortition/{id}":                                rathaus.RoleLead,
 		"GET /staff/sortition/{id}/files/{name}":                   rathaus.RoleLead,
+		"POST /staff/sortition/{id}/cancel":                        rathaus.RoleLead,
 		"POST /staff/sortition/{id}/delete-pool":                   rathaus.RoleLead,
 		"POST /staff/sortition/{id}/delete":                        rathaus.RoleLead,
 	}

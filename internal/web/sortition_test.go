@@ -388,4 +388,27 @@ func TestSortitionQueuedPage(t *testing.T) {
 	if w := e.get("admin", "/staff/sortition?lang=en"); !strings.Contains(w.Body.String(), "deleted after the draw") || !strings.Contains(w.Body.String(), ">waiting<") {
 		t.Errorf("English list lacks the pool and status words")
 	}
+	if !strings.Contains(page, `action="`+loc+`/cancel"`) {
+		t.Error("queued page offers no way to stop the draw")
+	}
+	if w := e.post("viewer", loc+"/cancel", url.Values{}); w.Code != http.StatusForbidden || e.draws()[0].Status != store.DrawQueued {
+		t.Errorf("viewer stops the draw: %d", w.Code)
+	}
+	if w := e.post("admin", loc+"/cancel", url.Values{}); w.Code != http.StatusSeeOther {
+		t.Fatalf("cancel: %d", w.Code)
+	}
+	d := e.draws()[0]
+	if d.Status != store.DrawFailed || e.hasPool(d.ID) || d.Error != "Von Hand abgebrochen." {
+		t.Errorf("after stopping: %+v, pool there %v", d, e.hasPool(d.ID))
+	}
+	page = e.get("admin", loc).Body.String()
+	if strings.Contains(page, `http-equiv="refresh"`) || !strings.Contains(page, "Von Hand abgebrochen.") || strings.Contains(page, `/cancel"`) {
+		t.Error("stopped draw page still refreshes, lacks the reason or offers to stop again")
+	}
+	if w := e.post("admin", loc+"/cancel", url.Values{}); w.Code != http.StatusUnprocessableEntity {
+		t.Errorf("stopping twice: %d, want 422", w.Code)
+	}
+	if got := e.auditActions(); len(got) != 2 || !strings.HasPrefix(got[1], "sortition.cancel ") {
+		t.Errorf("audit after stopping: %v", got)
+	}
 }

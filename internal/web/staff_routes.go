@@ -53,6 +53,7 @@ func (s *server) staffPages(mux *http.ServeMux) {
 	s.staff(mux, "POST /staff/sortition", rathaus.RoleLead, s.ui.SortitionCreate)
 	s.staff(mux, "GET /staff/sortition/{id}", rathaus.RoleLead, s.ui.SortitionDraw)
 	s.staff(mux, "GET /staff/sortition/{id}/files/{name}", rathaus.RoleLead, s.ui.SortitionFile)
+	s.staff(mux, "POST /staff/sortition/{id}/cancel", rathaus.RoleLead, s.ui.SortitionCancel)
 	s.staff(mux, "POST /staff/sortition/{id}/delete-pool", rathaus.RoleLead, s.ui.SortitionDeletePool)
 	s.staff(mux, "POST /staff/sortition/{id}/delete", rathaus.RoleLead, s.ui.SortitionDelete)
 }

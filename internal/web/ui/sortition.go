@@ -314,6 +314,14 @@ func (u *UI) SortitionFile(w http.ResponseWriter, r *http.Request) {
 	w.Write(data)
 }
 
+// SortitionCancel is POST /staff/sortition/{id}/cancel: stops a waiting
+// or running draw.
+func (u *UI) SortitionCancel(w http.ResponseWriter, r *http.Request) {
+	u.sortitionAction(w, r, "cancelled", func(user *rathaus.User, j *rathaus.Jurisdiction, id int64) error {
+		return u.Draws.Cancel(r.Context(), user, j.ID, id)
+	})
+}
+
 // SortitionDeletePool is POST /staff/sortition/{id}/delete-pool.
 func (u *UI) SortitionDeletePool(w http.ResponseWriter, r *http.Request) {
 	u.sortitionAction(w, r, "pool_deleted", func(user *rathaus.User, j *rathaus.Jurisdiction, id int64) error {
