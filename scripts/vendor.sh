@@ -24,3 +24,17 @@ Leaflet $version (https://leafletjs.com), copied from the npm package by
 scripts/vendor.sh. Licence: BSD 2-Clause, see LICENSE in this folder.
 NOTE
 echo "vendored leaflet $version into $dest"
+
+# uPlot draws the time series of the quality dashboard (static/quality.js).
+# The IIFE build defines window.uPlot, so no module loader is needed.
+dest=internal/web/ui/static/vendor/uplot
+rm -rf "$dest"
+mkdir -p "$dest"
+cp node_modules/uplot/dist/uPlot.iife.min.js node_modules/uplot/dist/uPlot.min.css "$dest/"
+cp node_modules/uplot/LICENSE "$dest/LICENSE"
+version=$(node -p "require('./node_modules/uplot/package.json').version")
+cat > "$dest/README.md" <<NOTE
+uPlot $version (https://github.com/leeoniya/uPlot), copied from the npm package
+by scripts/vendor.sh. Licence: MIT, see LICENSE in this folder.
+NOTE
+echo "vendored uplot $version into $dest"
