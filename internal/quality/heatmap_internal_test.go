@@ -45,7 +45,7 @@ func TestStreetOf(t *testing.T) {
 
 func TestMainStreet(t *testing.T) {
 	// Two house numbers of one street outweigh the single most frequent address.
-	got := mainStreet([]store.AddressCount{{"Markt 1", 3}, {"Lindenstraße 2", 2}, {"Lindenstraße 4", 2}, {"7", 9}})
+	got := mainStreet([]store.AddressCount{{Address: "Markt 1", Count: 3}, {Address: "Lindenstraße 2", Count: 2}, {Address: "Lindenstraße 4", Count: 2}, {Address: "7", Count: 9}})
 	if got != "Lindenstraße" {
 		t.Errorf("mainStreet = %q, want Lindenstraße", got)
 	}

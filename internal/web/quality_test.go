@@ -176,11 +176,12 @@ func TestQualityDashboard(t *testing.T) {
 			t.Errorf("dashboard lacks %q", s)
 		}
 	}
-	if strings.Contains(body, `id="quality-weeks"`) {
-		t.Errorf("the overview shows a week series")
+	if strings.Contains(body, `id="quality-overdue"`) {
+		t.Errorf("the overview lists overdue requests (only a drill-down does)")
 	}
 
-	// Drill-down: one row and the week series of the last 90 days.
+	// Drill-down: one row and the week series of the last 90 days (the
+	// volume chart's table).
 	body = e.do("lead", http.MethodGet, "/staff/quality?period=90&by=service&service=pothole", nil).Body.String()
 	if n := strings.Count(body, `<tr data-key=`); n != 1 {
 		t.Errorf("drill-down rows: %d, want 1", n)

@@ -28,6 +28,9 @@ var shareIndicators = map[string]bool{"within_sla_share": true, "reopen_rate": t
 type QualityQuery struct {
 	Period int    // days, one of qualityPeriods
 	By     string // one of qualityBys
+	// Interval is the step of the charts, one of qualityIntervals; ""
+	// picks one that suits the period (see Step).
+	Interval string
 	// Drill-down: at most one is set (the one matching By when it came
 	// from a row link).
 	Service    string
@@ -45,10 +48,28 @@ func parseQualityQuery(q url.Values) QualityQuery {
 	if b := q.Get("by"); slices.Contains(qualityBys, b) {
 		f.By = b
 	}
+	if i := q.Get("interval"); slices.Contains(qualityIntervals, i) {
+		f.Interval = i
+	}
 	f.Service = strings.TrimSpace(q.Get("service"))
 	f.Department, _ = strconv.ParseInt(q.Get("department"), 10, 64)
 	f.Channel = strings.TrimSpace(q.Get("channel"))
 	return f
+}
+
+// Step is the interval the charts use: the chosen one, or about 30 to
+// 50 points for the period (days of a month, weeks of a quarter, months
+// of a year).
+func (f QualityQuery) Step() string {
+	switch {
+	case f.Interval != "":
+		return f.Interval
+	case f.Period <= 31:
+		return "day"
+	case f.Period <= 120:
+		return "week"
+	}
+	return "month"
 }
 
 // Drilled reports whether the query narrows to one slice.
@@ -57,6 +78,9 @@ func (f QualityQuery) Drilled() bool { return f.Service != "" || f.Department !=
 // Values encodes the query for links.
 func (f QualityQuery) Values() url.Values {
 	v := url.Values{"period": {strconv.Itoa(f.Period)}, "by": {f.By}}
+	if f.Interval != "" {
+		v.Set("interval", f.Interval)
+	}
 	if f.Service != "" {
 		v.Set("service", f.Service)
 	}
@@ -71,7 +95,7 @@ func (f QualityQuery) Values() url.Values {
 
 // DrillURL is the dashboard narrowed to the slice key of the current split.
 func (f QualityQuery) DrillURL(key string) string {
-	g := QualityQuery{Period: f.Period, By: f.By}
+	g := QualityQuery{Period: f.Period, By: f.By, Interval: f.Interval}
 	switch f.By {
 	case "service":
 		g.Service = key
@@ -114,20 +138,24 @@ type dashboardRow struct {
 
 // qualityDashboard is the view model of /staff/quality.
 type qualityDashboard struct {
-	Q        QualityQuery
-	Periods  []int
-	Bys      []string
-	From, To string
-	Rows     []dashboardRow
-	Town     []targetBadge // targets for the whole town
-	Slice    string        // label of the drill-down slice, if any
-	Weeks    []qualityFigures
-	HasCSAT  bool
+	Q         QualityQuery
+	Periods   []int
+	Bys       []string
+	Intervals []string
+	From, To  string
+	Rows      []dashboardRow
+	Town      []targetBadge // targets for the whole town
+	Slice     string        // label of the drill-down slice, if any
+	HasCSAT   bool
+	Series    seriesData // the charts of the slice (the whole town without a drill-down)
+	Heat      heatView
+	Overdue   overdueList // drill-down only
 }
 
 // QualityDashboard is GET /staff/quality (lead and up): every slice at a
-// glance with its figures and target badges; with a drill-down the week
-// series of that slice.
+// glance with its figures and target badges, the time series as charts
+// and tables, and the heat map of reports; a drill-down narrows all of it
+// to one slice and adds the list of its overdue requests.
 func (u *UI) QualityDashboard(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	j, err := u.jurisdiction(ctx)
@@ -148,28 +176,34 @@ func (u *UI) QualityDashboard(w http.ResponseWriter, r *http.Request) {
 		u.Error(w, r, err)
 		return
 	}
-	d := qualityDashboard{Q: q, Periods: qualityPeriods, Bys: qualityBys, From: s.From.Format("02.01.2006"), To: s.To.Format("02.01.2006"),
-		Town: badges[""]}
+	d := qualityDashboard{Q: q, Periods: qualityPeriods, Bys: qualityBys, Intervals: qualityIntervals,
+		From: s.From.Format("02.01.2006"), To: s.To.Format("02.01.2006"), Town: badges[""]}
 	for _, row := range rows {
 		f := u.figures(loc, row)
 		d.HasCSAT = d.HasCSAT || f.HasCSAT
 		d.Rows = append(d.Rows, dashboardRow{qualityFigures: f, DrillURL: q.DrillURL(row.Key), Badges: badges[q.By+":"+row.Key]})
 	}
+	points, err := quality.Series(ctx, u.Cases.DB(), s, q.Step())
+	if err != nil {
+		u.Error(w, r, err)
+		return
+	}
+	d.Series = u.seriesCharts(loc, points)
+	heat, err := quality.HeatMap(ctx, u.Cases.DB(), s, quality.HeatOptions{Streets: heatTableRows})
+	if err != nil {
+		u.Error(w, r, err)
+		return
+	}
+	d.Heat = heatViewOf(heat)
 	if q.Drilled() {
 		if len(rows) == 1 {
 			d.Slice = rows[0].Label
 		} else {
 			d.Slice = q.Service + q.Channel
 		}
-		points, err := quality.Series(ctx, u.Cases.DB(), s, "week")
-		if err != nil {
+		if d.Overdue, err = u.overdueList(ctx, j, loc, q); err != nil {
 			u.Error(w, r, err)
 			return
-		}
-		for _, p := range points {
-			f := u.figures(loc, p.Row)
-			d.HasCSAT = d.HasCSAT || f.HasCSAT
-			d.Weeks = append(d.Weeks, f)
 		}
 	}
 	u.Render(w, r, http.StatusOK, "quality_dashboard", u.Catalog.T(loc, "quality.dashboard.title"), d)

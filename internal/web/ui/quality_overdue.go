@@ -1,0 +1,73 @@
+package ui
+
+import (
+	"context"
+	"strconv"
+	"time"
+
+	"github.com/rathaus/rathaus"
+	"github.com/rathaus/rathaus/internal/store"
+)
+
+// overdueRows bounds the overdue list of a drill-down; the inbox filter it
+// links to has them all, with paging.
+const overdueRows = 25
+
+// overdueRow is one overdue request of the drill-down.
+type overdueRow struct {
+	ID         int64
+	Number     string
+	Service    string
+	Department string
+	Due        time.Time
+	Late       string // business hours past the due time, formatted
+}
+
+// overdueList is the drill-down's list of overdue requests, most overdue
+// first.
+type overdueList struct {
+	// Listed is false for a slice the inbox cannot filter by (a
+	// channel): the page then only links to the inbox.
+	Listed   bool
+	Rows     []overdueRow
+	More     bool   // more than overdueRows are overdue
+	InboxURL string // the full inbox filter
+}
+
+// overdueList reads the open requests of the drill-down's service or
+// department whose resolution was due before now.
+func (u *UI) overdueList(ctx context.Context, j *rathaus.Jurisdiction, loc string, q QualityQuery) (overdueList, error) {
+	f := InboxFilter{Dept: "all", Service: q.Service, Overdue: true, Sort: store.SortDue}
+	if q.Department != 0 {
+		f.Dept = strconv.FormatInt(q.Department, 10)
+	}
+	out := overdueList{InboxURL: f.URL(1), Listed: q.Channel == ""}
+	if !out.Listed {
+		return out, nil
+	}
+	now := u.Now()
+	inbox, err := u.Cases.Inbox(ctx, j, store.InboxFilter{ServiceCode: q.Service, DepartmentID: q.Department, OverdueAt: now,
+		Sort: store.SortDue, Limit: overdueRows})
+	if err != nil {
+		return out, err
+	}
+	names, err := u.names(ctx, j)
+	if err != nil {
+		return out, err
+	}
+	cal, err := u.Cases.Calendar(ctx, j)
+	if err != nil {
+		return out, err
+	}
+	out.More = inbox.More
+	for _, r := range inbox.Requests {
+		late := cal.BusinessDuration(r.ResolutionDue, now).Hours()
+		row := overdueRow{ID: r.ID, Number: r.Number, Service: names.Services[r.ServiceCode], Department: names.Departments[r.DepartmentID],
+			Due: r.ResolutionDue, Late: decimal(loc, &late, 1, 1)}
+		if row.Service == "" {
+			row.Service = r.ServiceCode
+		}
+		out.Rows = append(out.Rows, row)
+	}
+	return out, nil
+}
