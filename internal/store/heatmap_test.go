@@ -31,7 +31,7 @@ func TestHeatCellsAndAddresses(t *testing.T) {
 			{101, 5 * time.Hour, rathaus.ChannelPhone, 1, "Markt 1"},
 			{100, -48 * time.Hour, rathaus.ChannelWeb, 1, "Lindenstraße 9"}, // before the period
 			{100, 50 * time.Hour, rathaus.ChannelWeb, 1, "Lindenstraße 9"},  // after it
-			{0, time.Hour, rathaus.ChannelWeb, 1, "ohne Ort"},                // no location
+			{0, time.Hour, rathaus.ChannelWeb, 1, "ohne Ort"},               // no location
 		}
 		err := db.WriteTx(ctx, func(tx *store.Tx) error {
 			for i, q := range reqs {

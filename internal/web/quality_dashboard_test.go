@@ -232,7 +232,9 @@ func TestQualityDashboardHeatMap(t *testing.T) {
 	e := newDashboardEnv(t)
 	cellA := geo.CellBBox(geo.Cell(geo.Point{Lat: e.req.Lat, Lon: e.req.Lon}))
 	cellB := geo.CellBBox(geo.Cell(geo.Point{Lat: 52.3012, Lon: 8.1013}))
-	rect := func(b geo.BBox, n, class float64) [6]float64 { return [6]float64{b.MinLat, b.MinLon, b.MaxLat, b.MaxLon, n, class} }
+	rect := func(b geo.BBox, n, class float64) [6]float64 {
+		return [6]float64{b.MinLat, b.MinLon, b.MaxLat, b.MaxLon, n, class}
+	}
 	for _, tt := range []struct {
 		name, path string
 		cells      [][6]float64
