@@ -422,6 +422,75 @@ test('flow 5: a wrong role is refused', { timeout: 60_000 }, async () => {
   }
 });
 
+// chartDrawn reports whether uPlot drew into the chart's canvas: a canvas
+// of some size with pixels that are not transparent.
+async function chartDrawn(p, id) {
+  return p.$eval(`.chart-canvas[data-chart="${id}"] canvas`, (c) => {
+    if (c.width < 100 || c.height < 50) return false;
+    const px = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let painted = 0;
+    for (let i = 3; i < px.length; i += 4) if (px[i] > 0) painted++;
+    return painted > 500;
+  });
+}
+
+test('flow 7: the quality dashboard draws its charts and heat map, with tables for the path without them', { timeout: 90_000 }, async () => {
+  const { ctx, page: p, problems } = await page();
+  try {
+    await loginAs(p, app.login('lead'));
+    await goto(p, '/staff/quality');
+    const series = JSON.parse(await p.textContent('#quality-series'));
+    assert.deepEqual(series.charts.map((c) => c.id), ['volume', 'hours', 'shares']);
+    for (const c of series.charts) {
+      await p.waitForSelector(`.chart-canvas[data-chart="${c.id}"] canvas`);
+      assert.ok(await chartDrawn(p, c.id), `chart ${c.id} has a drawn canvas`);
+      // Drawn, the chart's table folds away but stays one click off.
+      assert.equal(await p.$eval(`#chart-${c.id} details`, (d) => d.open), false);
+    }
+    const cells = JSON.parse(await p.textContent('#quality-heat-data'));
+    assert.ok(cells.length > 0, 'the demo has located reports');
+    await p.waitForSelector('#heat-map path.leaflet-interactive');
+    const paths = await p.$$eval('#heat-map path.leaflet-interactive', (ps) => ps.map((x) => x.getAttribute('d')));
+    assert.equal(paths.length, cells.length, 'one rectangle per cell');
+    for (const d of paths) {
+      // An axis-parallel rectangle: M x1 y1 L x1 y2 L x2 y2 L x2 y1 z.
+      const n = (d.match(/-?\d+(\.\d+)?/g) || []).map(Number);
+      const rect = n.length === 8 && n[0] === n[2] && n[3] === n[5] && n[4] === n[6] && n[1] === n[7];
+      assert.ok(rect, `heat cell path ${d} is a rectangle`);
+    }
+    assert.ok(await p.locator('#heat-legend li').count() >= 1);
+    assert.ok(await p.locator('#heat-table tbody tr').count() >= 1);
+    await expectAccessible(p, '/staff/quality with charts and map');
+    await screenshot(p, 'staff-quality-charts');
+
+    // The drill-down to the busiest service: its charts, map and overdue list.
+    await p.click('#quality-table tbody tr th a');
+    await p.waitForSelector('#quality-overdue');
+    await p.waitForSelector('.chart-canvas[data-chart="volume"] canvas');
+    assert.ok(await chartDrawn(p, 'volume'));
+    assert.equal(await p.locator('#quality-table tbody tr').count(), 1);
+    assert.ok(await p.locator('#overdue-inbox').getAttribute('href'));
+    await expectAccessible(p, '/staff/quality drill-down');
+    await screenshot(p, 'staff-quality-drilldown');
+    assert.deepEqual(problems, []);
+  } finally {
+    await ctx.close();
+  }
+
+  // Without JavaScript the tables are the charts and the map.
+  const nojs = await page({ javaScriptEnabled: false });
+  try {
+    await loginAs(nojs.page, app.login('lead'));
+    await goto(nojs.page, '/staff/quality');
+    assert.equal(await nojs.page.locator('.chart-canvas').first().isVisible(), false);
+    assert.equal(await nojs.page.locator('#heat-map').isVisible(), false);
+    assert.ok(await nojs.page.locator('#table-volume').isVisible(), 'the volume table shows');
+    assert.ok(await nojs.page.locator('#heat-table').isVisible(), 'the table of busy cells shows');
+  } finally {
+    await nojs.ctx.close();
+  }
+});
+
 test('flow 6: no WCAG 2.1 A/AA violation on the citizen and staff pages', { timeout: 120_000 }, async (t) => {
   const citizen = await page();
   const pages = [

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"html"
+	"math"
 	"net/http"
 	"regexp"
 	"slices"
@@ -207,7 +208,7 @@ func TestQualityDashboardCharts(t *testing.T) {
 			if rows := tableRows(t, body, "table-shares"); tt.name == "town by day" && rows[day][1] != "100,0\u00a0%" {
 				t.Errorf("shares table on %s = %q, want 100,0 %%", submitted, rows[day])
 			}
-			for _, s := range []string{`<div class="chart-canvas" data-chart="volume" role="img" aria-label="Eingänge und Abschlüsse: `,
+			for _, s := range []string{`<div class="chart-canvas" data-chart="volume" data-x-label="Tag" role="img" aria-label="Eingänge und Abschlüsse: `,
 				`<script src="/static/vendor/uplot/uPlot.iife.min.js"></script>`, `<script src="/static/quality.js"></script>`} {
 				if !strings.Contains(body, s) {
 					t.Errorf("page lacks %q", s)
@@ -232,8 +233,9 @@ func TestQualityDashboardHeatMap(t *testing.T) {
 	e := newDashboardEnv(t)
 	cellA := geo.CellBBox(geo.Cell(geo.Point{Lat: e.req.Lat, Lon: e.req.Lon}))
 	cellB := geo.CellBBox(geo.Cell(geo.Point{Lat: 52.3012, Lon: 8.1013}))
+	r6 := func(x float64) float64 { return math.Round(x*1e6) / 1e6 }
 	rect := func(b geo.BBox, n, class float64) [6]float64 {
-		return [6]float64{b.MinLat, b.MinLon, b.MaxLat, b.MaxLon, n, class}
+		return [6]float64{r6(b.MinLat), r6(b.MinLon), r6(b.MaxLat), r6(b.MaxLon), n, class}
 	}
 	for _, tt := range []struct {
 		name, path string

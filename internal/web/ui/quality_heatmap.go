@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"math"
 	"strconv"
 
 	"github.com/rathaus/rathaus/internal/quality"
@@ -42,6 +43,10 @@ type heatView struct {
 	More   bool // more cells had requests than the map shows
 }
 
+// round6 rounds a coordinate to six decimals (about 0.1 m), which drops
+// the float noise of the grid arithmetic (8.03200000000001) from the page.
+func round6(x float64) float64 { return math.Round(x*1e6) / 1e6 }
+
 func heatViewOf(h *quality.Heat) heatView {
 	v := heatView{Total: h.Total, Shown: len(h.Cells), More: h.More}
 	for i, c := range h.Classes {
@@ -52,7 +57,7 @@ func heatViewOf(h *quality.Heat) heatView {
 		v.Legend = append(v.Legend, heatLegend{Class: i, Label: label})
 	}
 	for i, c := range h.Cells {
-		v.Cells = append(v.Cells, heatCellJSON{c.South, c.West, c.North, c.East, float64(c.Count), float64(c.Class)})
+		v.Cells = append(v.Cells, heatCellJSON{round6(c.South), round6(c.West), round6(c.North), round6(c.East), float64(c.Count), float64(c.Class)})
 		if i < heatTableRows {
 			p := c.Centre()
 			// Decimal points in every locale: the form map sites and GPS

@@ -61,7 +61,9 @@
         { incrs: [1, 2, 3, 4, 6, 7, 12, 14, 26, 30, 52, 91, 182], values: function (u, splits) {
           return splits.map(function (v) { return Number.isInteger(v) && periods[v] !== undefined ? periods[v] : ""; });
         } },
-        { values: function (u, splits) { return splits.map(function (v) { return fmt(u, v); }); }, size: 60 },
+        { values: function (u, splits) { return splits.map(function (v) { return fmt(u, v); }); }, size: 60,
+          // Counts have whole-number ticks; hours and shares may step by tenths.
+          incrs: chart.unit === "" ? [1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000, 10000] : undefined },
       ],
       legend: { live: true },
       cursor: { drag: { x: false, y: false } },
@@ -120,7 +122,10 @@
       L.rectangle(b, { color: colour, weight: 1, fillColor: colour, fillOpacity: 0.6, interactive: true })
         .bindTooltip(String(c[4]))
         .addTo(map);
-      bounds = bounds ? bounds.extend(b) : b;
+      // A bounds of its own: extend() moves the corner objects in place,
+      // and the rectangle keeps using those of b.
+      var corners = [[c[0], c[1]], [c[2], c[3]]];
+      bounds = bounds ? bounds.extend(L.latLngBounds(corners)) : L.latLngBounds(corners);
     });
     map.fitBounds(bounds, { padding: [16, 16], maxZoom: 16 });
   }
