@@ -347,6 +347,12 @@ func TestSortitionFormErrorsChangeNothing(t *testing.T) {
 			}
 		})
 	}
+	// A body over the limit of the whole form is cut off by the server.
+	big := bytes.Repeat([]byte("x"), 9<<20)
+	w := e.upload("lead", good, map[string][]byte{"people": big, "quotas": big, "already_selected": big})
+	if w.Code != http.StatusRequestEntityTooLarge || !strings.Contains(w.Body.String(), `<p class="error" id="draw-form">Eine Datei ist größer als 8 MB.</p>`) {
+		t.Errorf("oversized body: %d", w.Code)
+	}
 	if ds := e.draws(); len(ds) != 0 {
 		t.Errorf("%d draws after bad input", len(ds))
 	}
