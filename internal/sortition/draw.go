@@ -45,6 +45,10 @@ type Options struct {
 	// LotterySize is the length M of the public lottery list (a rounding of
 	// the distribution to M equally likely panels); 0 leaves it out.
 	LotterySize int
+	// TimeLimit, if positive, stops LEXIMIN after about this long with the
+	// best distribution found so far (Result.Optimal false); 0 computes
+	// the exact LEXIMIN distribution however long it takes.
+	TimeLimit time.Duration
 }
 
 // Panel is one panel composition of a distribution: how many people of
@@ -72,6 +76,14 @@ type Result struct {
 	Fairness      Fairness
 	Lottery       []int // panel index per lottery number 1..M
 	Duration      time.Duration
+	// Optimal reports, for LEXIMIN, that the distribution is the exact
+	// LEXIMIN one; it is false when Options.TimeLimit stopped the
+	// computation, and for LEGACY.
+	Optimal bool
+	// MinBound is, for LEXIMIN, a proven upper bound on the lowest
+	// probability that any distribution over quota-satisfying panels can
+	// give; it equals Fairness.Min when Optimal.
+	MinBound float64
 }
 
 // NewRand returns the deterministic generator of a draw: ChaCha8 keyed
@@ -92,11 +104,14 @@ func Run(ctx context.Context, in *Instance, opt Options) (*Result, error) {
 	draw := NewRand(opt.Seed, "")
 	switch opt.Algorithm {
 	case Leximin:
-		panels, err := leximin(ctx, in, NewRand(opt.Seed, "leximin-start"))
+		lex, err := leximin(ctx, in, NewRand(opt.Seed, "leximin-start"), opt.TimeLimit)
 		if err != nil {
 			return nil, err
 		}
+		panels := lex.Panels
 		res.Panels = panels
+		res.Optimal = lex.Optimal
+		res.MinBound = lex.MinBound
 		res.PanelIndex = pickPanel(panels, draw)
 		res.Selected = in.membersFor(panels[res.PanelIndex].Counts, draw)
 		res.Probabilities = in.personProbabilities(panels)

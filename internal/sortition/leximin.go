@@ -1,12 +1,15 @@
 package sortition
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/rathaus/rathaus"
 	"github.com/rathaus/rathaus/internal/sortition/lp"
@@ -17,7 +20,25 @@ const (
 	priceEps = 1e-8 // a panel must beat the current dual bound by this much to be added
 	fixEps   = 1e-7 // types whose dual weight exceeds this are fixed at the stage's level
 	fixSlack = 1e-10
+	// boundEps: a stage whose z is within this of the relaxation's bound
+	// is done.
+	boundEps = 1e-9
+	// heuristicStarts is how many of the best panels the exchange search
+	// starts from in each round.
+	heuristicStarts = 4
 )
+
+// leximinResult is a distribution and how far it is from proven optimal.
+type leximinResult struct {
+	Panels []Panel
+	// Optimal is false when the time limit ended the computation; the
+	// distribution is then valid but not the LEXIMIN one.
+	Optimal bool
+	// MinBound is a proven upper bound on the lowest probability of any
+	// distribution: the relaxation's first-stage z, or the exact minimum
+	// once the first stage is done.
+	MinBound float64
+}
 
 // panelSet holds the distinct panels (seat counts per type) found so far.
 type panelSet struct {
@@ -56,8 +77,13 @@ func (in *Instance) typeCounts(people []int) []int {
 // integer program finds the panel that most violates the dual. When none
 // does, every unfixed type with a positive price is tight in every
 // optimal solution and is fixed at z.
-func leximin(ctx context.Context, in *Instance, rng *rand.Rand) ([]Panel, error) {
+func leximin(ctx context.Context, in *Instance, rng *rand.Rand, limit time.Duration) (*leximinResult, error) {
 	T := len(in.Types)
+	var deadline time.Time
+	if limit > 0 {
+		deadline = time.Now().Add(limit)
+	}
+	res := &leximinResult{}
 	rhs := make([]float64, T+1)
 	rhs[T] = 1
 	prog := lp.New(T+1, rhs)
@@ -93,11 +119,18 @@ func leximin(ctx context.Context, in *Instance, rng *rand.Rand) ([]Panel, error)
 	}
 
 	pr := newPricer(in)
+	sw := newSwapper(in)
 	// Start from a few LEGACY panels and one panel that favours rare types.
+	// LEGACY may dead-end on tight quotas; a bounded number of attempts
+	// keeps that from costing seconds, and the search below always finds
+	// a panel when there is one.
 	leg := newLegacy(in)
-	for range 20 {
-		if people, ok := leg.drawPanel(rng); ok {
-			addPanel(in.typeCounts(people))
+	for range 400 {
+		if len(set.counts) == 20 {
+			break
+		}
+		if leg.draw(rng) {
+			addPanel(in.typeCounts(leg.out))
 		}
 	}
 	w := make([]float64, T)
@@ -193,8 +226,28 @@ func leximin(ctx context.Context, in *Instance, rng *rand.Rand) ([]Panel, error)
 	start = append(start, pcol[0])
 	prog.SetBasis(start)
 
+	// level holds the probability each fixed type keeps, −1 while open;
+	// the relaxation of each stage bounds its z from above and, when the
+	// panels reach that bound, names the types to fix without an exact
+	// pricing proof.
+	level := make([]float64, T)
+	for t := range level {
+		level[t] = -1
+		if fixed[t] {
+			level[t] = prog.RHS(t)
+		}
+	}
+	stage := 0
 	for nFixed < T {
 		var y []float64
+		bound, tight, err := relaxedStage(ctx, in, level)
+		if err != nil {
+			return nil, err
+		}
+		if stage == 0 {
+			res.MinBound = bound
+		}
+		reached := false
 		for {
 			st, err := prog.Solve(ctx)
 			if err != nil {
@@ -203,11 +256,43 @@ func leximin(ctx context.Context, in *Instance, rng *rand.Rand) ([]Panel, error)
 			if st != lp.Optimal {
 				return nil, fmt.Errorf("sortition: leximin master is %v with %d types fixed", st, nFixed)
 			}
+			if !deadline.IsZero() && time.Now().After(deadline) {
+				return res.finish(prog, pcol, set)
+			}
+			if prog.Value(zcol) >= bound-boundEps && len(tight) > 0 {
+				reached = true
+				break
+			}
 			y = prog.Duals()
 			for t := range w {
 				w[t] = y[t] / float64(len(in.Types[t].Members))
 			}
-			_, _, ok, err := pr.best(ctx, w, -y[T]+priceEps)
+			floor := -y[T] + priceEps
+			// Exchanges first: improve the panels worth most under the
+			// duals; every distinct result above the dual bound is a
+			// column. Panels for smooth weights on the types near the
+			// minimum go in as well: the duals sit on a few tight types,
+			// and columns that lift all of them at once make the master
+			// converge in fewer rounds.
+			improving := false
+			for _, k := range topPanels(set.counts, w, heuristicStarts) {
+				sw.load(set.counts[k])
+				if sw.improve(w, 1e-12) > floor {
+					improving = addPanel(slices.Clone(sw.x)) || improving
+				}
+			}
+			if improving {
+				smooth := smoothWeights(in, prog, pcol, set, fixed, prog.Value(zcol))
+				for _, k := range topPanels(set.counts, smooth, heuristicStarts) {
+					sw.load(set.counts[k])
+					sw.improve(smooth, 1e-12)
+					addPanel(slices.Clone(sw.x))
+				}
+				continue
+			}
+			// No exchange helps: the exact search finds a column or proves
+			// that the master is optimal over all panels.
+			_, _, ok, err := pr.best(ctx, w, floor)
 			if err != nil {
 				return nil, fmt.Errorf("sortition: leximin pricing: %w", err)
 			}
@@ -221,9 +306,12 @@ func leximin(ctx context.Context, in *Instance, rng *rand.Rand) ([]Panel, error)
 				break
 			}
 		}
+		stage++
 		z := prog.Value(zcol)
 		var fix []int
 		switch {
+		case reached && z < 1-1e-9:
+			fix = tight
 		case z >= 1-1e-9:
 			for t := range fixed {
 				if !fixed[t] {
@@ -276,21 +364,70 @@ func leximin(ctx context.Context, in *Instance, rng *rand.Rand) ([]Panel, error)
 			return nil, fmt.Errorf("sortition: leximin made no progress at z=%v", z)
 		}
 		applyFix(fix, z)
+		for _, t := range fix {
+			level[t] = prog.RHS(t)
+		}
+		if stage == 1 {
+			res.MinBound = z
+		}
 	}
+	res.Optimal = true
+	return res.finish(prog, pcol, set)
+}
 
-	var panels []Panel
+// finish turns the master's current solution, which is always a valid
+// distribution over quota-satisfying panels, into the result.
+func (r *leximinResult) finish(prog *lp.LP, pcol []int, set *panelSet) (*leximinResult, error) {
 	total := 0.0
 	for k, j := range pcol {
 		if v := prog.Value(j); v > 1e-10 {
-			panels = append(panels, Panel{Counts: set.counts[k], Probability: v})
+			r.Panels = append(r.Panels, Panel{Counts: set.counts[k], Probability: v})
 			total += v
 		}
 	}
-	if len(panels) == 0 {
+	if len(r.Panels) == 0 {
 		return nil, fmt.Errorf("sortition: leximin found an empty distribution")
 	}
-	for k := range panels {
-		panels[k].Probability /= total
+	for k := range r.Panels {
+		r.Panels[k].Probability /= total
 	}
-	return panels, nil
+	return r, nil
+}
+
+// smoothWeights favours every open type by how close its current
+// probability is to the minimum z, falling by e per tenth of z above it.
+func smoothWeights(in *Instance, prog *lp.LP, pcol []int, set *panelSet, fixed []bool, z float64) []float64 {
+	have := make([]float64, len(in.Types))
+	for k, j := range pcol {
+		if v := prog.Value(j); v > 0 {
+			for t, n := range set.counts[k] {
+				if n > 0 {
+					have[t] += v * float64(n) / float64(len(in.Types[t].Members))
+				}
+			}
+		}
+	}
+	w := make([]float64, len(in.Types))
+	for t := range w {
+		if !fixed[t] {
+			w[t] = math.Exp(-10*(have[t]-z)/math.Max(z, 1e-3)) / float64(len(in.Types[t].Members))
+		}
+	}
+	return w
+}
+
+// topPanels returns the indexes of the n panels of highest weight.
+func topPanels(panels [][]int, w []float64, n int) []int {
+	val := make([]float64, len(panels))
+	idx := make([]int, len(panels))
+	for k, c := range panels {
+		idx[k] = k
+		for t, x := range c {
+			if x > 0 {
+				val[k] += w[t] * float64(x)
+			}
+		}
+	}
+	slices.SortFunc(idx, func(a, b int) int { return cmp.Compare(val[b], val[a]) })
+	return idx[:min(n, len(idx))]
 }

@@ -138,6 +138,9 @@ func (p *LP) SetRHS(i int, v float64) {
 	}
 }
 
+// RHS returns the right-hand side of row i.
+func (p *LP) RHS(i int) float64 { return p.b[i] }
+
 // SetObjective sets the objective coefficient of column j.
 func (p *LP) SetObjective(j int, c float64) { p.cols[j].c = c }
 
