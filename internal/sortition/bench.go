@@ -39,6 +39,13 @@ var valuesPerCategory = []int{2, 5, 6, 3, 3, 4, 4, 3}
 // the population (as in real pools: some groups volunteer less) and
 // categories are correlated through a latent trait, with quotas around
 // the population shares. It returns an instance whose quotas can be met.
+//
+// Quotas allow the population target ± seats/22 (at least ± 1), the width
+// of real quota files (the Sortition Foundation's 22-seat example allows
+// ± 1 around each target); they are widened only if no panel meets them.
+// A fixed ± (1 + seats/50) used before was half as wide at 200 seats: the
+// 200-seat instance was barely feasible, and LEGACY dead-ended on every
+// attempt, which real quota files do not make it do.
 func Generate(spec BenchSpec) (*Instance, error) {
 	rng := rand.New(rand.NewPCG(spec.Seed, 0x5eed))
 	cats := make([]Category, spec.Categories)
@@ -97,7 +104,7 @@ func Generate(spec BenchSpec) (*Instance, error) {
 			counts[c][v]++
 		}
 	}
-	for slack := 1 + spec.Seats/50; ; slack++ {
+	for slack := max(1, int(math.Round(float64(spec.Seats)/22))); ; slack++ {
 		for c := range cats {
 			for v := range cats[c].Values {
 				target := popShare[c][v] * float64(spec.Seats)
