@@ -80,6 +80,9 @@ func TestLeximinKnownAnswers(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			if !res.Optimal || math.Abs(res.MinBound-res.Fairness.Min) > 1e-7 {
+				t.Errorf("optimal %v, bound %v, minimum %v", res.Optimal, res.MinBound, res.Fairness.Min)
+			}
 			for i, w := range tt.want {
 				if math.Abs(res.Probabilities[i]-w) > 1e-7 {
 					t.Errorf("person %d: probability %v, want %v", i+1, res.Probabilities[i], w)

@@ -237,15 +237,20 @@ func leximin(ctx context.Context, in *Instance, rng *rand.Rand, limit time.Durat
 			level[t] = prog.RHS(t)
 		}
 	}
-	stage := 0
+	firstDone := false
 	for nFixed < T {
 		var y []float64
 		bound, tight, err := relaxedStage(ctx, in, level)
 		if err != nil {
 			return nil, err
 		}
-		if stage == 0 {
+		if !firstDone {
+			// Types no panel can seat were fixed at 0 before the first
+			// stage.
 			res.MinBound = bound
+			if nFixed > 0 {
+				res.MinBound = 0
+			}
 		}
 		reached := false
 		for {
@@ -306,7 +311,6 @@ func leximin(ctx context.Context, in *Instance, rng *rand.Rand, limit time.Durat
 				break
 			}
 		}
-		stage++
 		z := prog.Value(zcol)
 		var fix []int
 		switch {
@@ -367,8 +371,10 @@ func leximin(ctx context.Context, in *Instance, rng *rand.Rand, limit time.Durat
 		for _, t := range fix {
 			level[t] = prog.RHS(t)
 		}
-		if stage == 1 {
-			res.MinBound = z
+		if !firstDone {
+			// The first stage is exact: its z is the minimum.
+			res.MinBound = math.Min(res.MinBound, z)
+			firstDone = true
 		}
 	}
 	res.Optimal = true
