@@ -116,9 +116,21 @@ func (p *parts) add(s store.DailySums) {
 	}
 }
 
-// gather reads the rollup totals, the durations and the backlog for f
+// source says where gather reads from.
+type source int
+
+const (
+	// fromRollups reads quality_daily and quality_daily_values: a few rows
+	// per day and slice, whatever the number of requests.
+	fromRollups source = iota
+	// fromFacts reads request_facts, one row per request, with plain
+	// GROUP BY queries: the reference the rollups must equal.
+	fromFacts
+)
+
+// gather reads the totals, the durations and the backlog for f from src
 // and files them under rekey(key); rekey returns "" to drop a key.
-func gather(ctx context.Context, db *store.DB, f store.QualityFilter, withBacklog bool, now time.Time, rekey func(string) string) (map[string]*parts, error) {
+func gather(ctx context.Context, db *store.DB, f store.QualityFilter, src source, withBacklog bool, now time.Time, rekey func(string) string) (map[string]*parts, error) {
 	out := map[string]*parts{}
 	get := func(k string) *parts {
 		p := out[k]
@@ -129,55 +141,103 @@ func gather(ctx context.Context, db *store.DB, f store.QualityFilter, withBacklo
 		return p
 	}
 	err := db.ReadTx(ctx, func(tx *store.Tx) error {
-		totals, err := tx.DailyTotals(ctx, f)
+		totals := tx.DailyTotals
+		if src == fromFacts {
+			totals = tx.FactTotals
+		}
+		sums, err := totals(ctx, f)
 		if err != nil {
 			return err
 		}
-		for _, s := range totals {
+		for _, s := range sums {
 			if k := rekey(s.Key); k != "" {
 				get(k).add(s)
 			}
 		}
 		for _, m := range []string{"first_response", "resolution"} {
-			ds, err := tx.Durations(ctx, f, m)
+			vals, err := durations(ctx, tx, src, f, m)
 			if err != nil {
 				return err
 			}
-			for _, d := range ds {
-				k := rekey(d.Key)
+			for key, vs := range vals {
+				k := rekey(key)
 				if k == "" {
 					continue
 				}
 				p := get(k)
 				if m == "first_response" {
-					p.resp = append(p.resp, d.Secs)
+					p.resp = append(p.resp, vs...)
 				} else {
-					p.res = append(p.res, d.Secs)
+					p.res = append(p.res, vs...)
 				}
 			}
 		}
 		if !withBacklog {
 			return nil
 		}
-		open, err := tx.OpenFacts(ctx, f)
+		open, err := backlog(ctx, tx, src, f)
 		if err != nil {
 			return err
 		}
-		for _, o := range open {
-			k := rekey(o.Key)
+		for key, b := range open {
+			k := rekey(key)
 			if k == "" {
 				continue
 			}
 			p := get(k)
-			p.backlog++
-			p.ages = append(p.ages, max(now.Sub(o.SubmittedAt), 0).Microseconds())
-			if !o.DueAt.IsZero() && o.DueAt.Before(now) {
-				p.overdue++
+			p.backlog += int64(len(b.Submitted))
+			for _, us := range b.Submitted {
+				p.ages = append(p.ages, max(now.Sub(time.UnixMicro(us)), 0).Microseconds())
+			}
+			for _, us := range b.Due {
+				if time.UnixMicro(us).Before(now) {
+					p.overdue++
+				}
 			}
 		}
 		return nil
 	})
 	return out, err
+}
+
+// durations returns the durations of metric per key, from src.
+func durations(ctx context.Context, tx *store.Tx, src source, f store.QualityFilter, metric string) (map[string][]int64, error) {
+	if src == fromRollups {
+		return tx.DurationValues(ctx, f, metric)
+	}
+	ds, err := tx.Durations(ctx, f, metric)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string][]int64{}
+	for _, d := range ds {
+		out[d.Key] = append(out[d.Key], d.Secs)
+	}
+	return out, nil
+}
+
+// backlog returns the open requests per key, from src.
+func backlog(ctx context.Context, tx *store.Tx, src source, f store.QualityFilter) (map[string]*store.BacklogValues, error) {
+	if src == fromRollups {
+		return tx.Backlog(ctx, f)
+	}
+	open, err := tx.OpenFacts(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]*store.BacklogValues{}
+	for _, o := range open {
+		b := out[o.Key]
+		if b == nil {
+			b = &store.BacklogValues{}
+			out[o.Key] = b
+		}
+		b.Submitted = append(b.Submitted, o.SubmittedAt.UnixMicro())
+		if !o.DueAt.IsZero() {
+			b.Due = append(b.Due, o.DueAt.UnixMicro())
+		}
+	}
+	return out, nil
 }
 
 // row turns parts into the published figures.
@@ -218,27 +278,28 @@ func (p *parts) row(key, label, serviceCode string, costs *Costs) Row {
 }
 
 // median is the middle value, or the mean of the two middle values; the
-// second result is false for no values. vs is sorted in place.
+// second result is false for no values. vs is reordered.
 func median(vs []int64) (float64, bool) {
-	if len(vs) == 0 {
+	n := len(vs)
+	if n == 0 {
 		return 0, false
 	}
-	slices.Sort(vs)
-	n := len(vs)
+	hi := nth(vs, n/2)
 	if n%2 == 1 {
-		return float64(vs[n/2]), true
+		return float64(hi), true
 	}
-	return (float64(vs[n/2-1]) + float64(vs[n/2])) / 2, true
+	// nth left the values below index n/2 in vs[:n/2]; the largest of
+	// them is the lower middle value.
+	return (float64(slices.Max(vs[:n/2])) + float64(hi)) / 2, true
 }
 
 // p90 is the nearest-rank 90th percentile: the smallest value that at
-// least 90 % of the values do not exceed.
+// least 90 % of the values do not exceed. vs is reordered.
 func p90(vs []int64) (float64, bool) {
 	if len(vs) == 0 {
 		return 0, false
 	}
-	slices.Sort(vs)
-	return float64(vs[int(math.Ceil(0.9*float64(len(vs))))-1]), true
+	return float64(nth(vs, int(math.Ceil(0.9*float64(len(vs))))-1)), true
 }
 
 // hours applies a quantile to vs and converts the result, counted in
@@ -353,8 +414,21 @@ func civilDay(t time.Time) int {
 }
 
 // Indicators returns one row per slice (sorted by key), or one row for the
-// whole jurisdiction when s.By is "".
+// whole jurisdiction when s.By is "". It reads the rollups, so its cost
+// grows with the days and slices asked for, not with the requests.
 func Indicators(ctx context.Context, db *store.DB, s Slice) ([]Row, error) {
+	return indicators(ctx, db, s, fromRollups)
+}
+
+// IndicatorsFromFacts computes the same rows as Indicators straight from
+// request_facts with plain GROUP BY queries, one row per request read. It
+// is the reference that tests and `rathaus bench quality` hold the rollups
+// against; on large data it is slow.
+func IndicatorsFromFacts(ctx context.Context, db *store.DB, s Slice) ([]Row, error) {
+	return indicators(ctx, db, s, fromFacts)
+}
+
+func indicators(ctx context.Context, db *store.DB, s Slice, src source) ([]Row, error) {
 	e, err := loadEnv(ctx, db, s.JurisdictionID)
 	if err != nil {
 		return nil, err
@@ -367,7 +441,7 @@ func Indicators(ctx context.Context, db *store.DB, s Slice) ([]Row, error) {
 	if now.IsZero() {
 		now = time.Now()
 	}
-	ps, err := gather(ctx, db, f, true, now, func(k string) string {
+	ps, err := gather(ctx, db, f, src, true, now, func(k string) string {
 		if s.By == "" {
 			return "all"
 		}
@@ -440,7 +514,7 @@ func Series(ctx context.Context, db *store.DB, s Slice, interval string) ([]Poin
 			last = label
 		}
 	}
-	ps, err := gather(ctx, db, f, false, time.Time{}, func(k string) string { return periodOf[k] })
+	ps, err := gather(ctx, db, f, fromRollups, false, time.Time{}, func(k string) string { return periodOf[k] })
 	if err != nil {
 		return nil, fmt.Errorf("quality: series: %w", err)
 	}

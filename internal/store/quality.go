@@ -256,6 +256,9 @@ func (tx *Tx) RecomputeDaily(ctx context.Context, jurisdictionID int64, days []i
 		if err != nil {
 			return fmt.Errorf("store: recompute daily rollup: %w", err)
 		}
+		if err := tx.recomputeDailyValues(ctx, jurisdictionID, in, args); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -315,7 +318,7 @@ func (tx *Tx) ClearDirtyDays(ctx context.Context, jurisdictionID int64, days []i
 // ResetQuality deletes all facts, rollups and the projector checkpoints,
 // before a rebuild from the events.
 func (tx *Tx) ResetQuality(ctx context.Context) error {
-	for _, table := range []string{"quality_daily", "request_facts", "quality_checkpoint", "quality_dirty_days"} {
+	for _, table := range []string{"quality_daily", "quality_daily_values", "request_facts", "quality_checkpoint", "quality_dirty_days"} {
 		if _, err := tx.exec(ctx, `DELETE FROM `+table); err != nil {
 			return fmt.Errorf("store: reset %s: %w", table, err)
 		}
