@@ -43,7 +43,7 @@ Usage:
   rathaus sortition [flags]    draw a balanced panel by lot (see --help)
   rathaus quality export|import|rebuild [flags]
                                quality indicators: CSV/JSON export, manual values, rebuild rollups
-  rathaus bench open311|sortition [flags]
+  rathaus bench open311|quality|sortition [flags]
                                run a benchmark and write docs/benchmarks.md
 
 Every flag also reads RATHAUS_<FLAG> from the environment (e.g. RATHAUS_DB).
@@ -89,13 +89,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 
 func runBench(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return errors.New("bench: name a benchmark: open311 or sortition")
+		return errors.New("bench: name a benchmark: open311, quality or sortition")
 	}
 	switch args[0] {
 	case "sortition":
 		return runBenchSortition(ctx, args[1:], stdout, stderr)
 	case "open311":
 		return runBenchOpen311(ctx, args[1:], getenv, stdout, stderr)
+	case "quality":
+		return runBenchQuality(ctx, args[1:], getenv, stdout, stderr)
 	}
-	return fmt.Errorf("bench: unknown benchmark %q (open311 or sortition)", args[0])
+	return fmt.Errorf("bench: unknown benchmark %q (open311, quality or sortition)", args[0])
 }

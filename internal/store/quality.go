@@ -207,10 +207,12 @@ func (tx *Tx) UpsertFacts(ctx context.Context, fs []*RequestFact) error {
 	return nil
 }
 
-// RecomputeDaily rebuilds the quality_daily rows of the given local days
-// of a jurisdiction from request_facts. Recomputing a day from the facts,
-// rather than adding deltas, keeps the rollup equal to a fresh rebuild
-// whatever order the projector saw the events in.
+// RecomputeDaily rebuilds the rollup rows of the given local days of a
+// jurisdiction from request_facts (quality_daily, quality_daily_values,
+// quality_daily_backlog), then the month rows of their months from the day
+// rows. Recomputing a day from the facts, rather than adding deltas, keeps
+// the rollup equal to a fresh rebuild whatever order the projector saw the
+// events in.
 func (tx *Tx) RecomputeDaily(ctx context.Context, jurisdictionID int64, days []int) error {
 	if len(days) == 0 {
 		return nil
@@ -260,7 +262,7 @@ func (tx *Tx) RecomputeDaily(ctx context.Context, jurisdictionID int64, days []i
 			return err
 		}
 	}
-	return nil
+	return tx.recomputeMonths(ctx, jurisdictionID, days)
 }
 
 // MarkDirtyDays records that the rollup rows of the given local days of a
@@ -318,7 +320,8 @@ func (tx *Tx) ClearDirtyDays(ctx context.Context, jurisdictionID int64, days []i
 // ResetQuality deletes all facts, rollups and the projector checkpoints,
 // before a rebuild from the events.
 func (tx *Tx) ResetQuality(ctx context.Context) error {
-	for _, table := range []string{"quality_daily", "quality_daily_values", "request_facts", "quality_checkpoint", "quality_dirty_days"} {
+	for _, table := range []string{"quality_daily", "quality_daily_values", "quality_daily_backlog", "quality_monthly",
+		"quality_monthly_values", "quality_monthly_backlog", "request_facts", "quality_checkpoint", "quality_dirty_days"} {
 		if _, err := tx.exec(ctx, `DELETE FROM `+table); err != nil {
 			return fmt.Errorf("store: reset %s: %w", table, err)
 		}
@@ -340,13 +343,18 @@ type QualityFilter struct {
 }
 
 func (f QualityFilter) where(dayCol string, args *[]any) string {
+	return f.whereDays(dayCol, f.FromDay, f.ToDay, args)
+}
+
+// whereDays is where with the days from..to instead of the filter's.
+func (f QualityFilter) whereDays(dayCol string, from, to int, args *[]any) string {
 	arg := func(v any) string {
 		*args = append(*args, v)
 		return fmt.Sprintf("$%d", len(*args))
 	}
 	w := []string{"jurisdiction_id = " + arg(f.JurisdictionID)}
 	if dayCol != "" {
-		w = append(w, dayCol+" BETWEEN "+arg(f.FromDay)+" AND "+arg(f.ToDay))
+		w = append(w, dayCol+" BETWEEN "+arg(from)+" AND "+arg(to))
 	}
 	if f.ServiceCode != "" {
 		w = append(w, "service_code = "+arg(f.ServiceCode))
@@ -386,19 +394,25 @@ type DailySums struct {
 	Ratings, RatingSum, Satisfied, Promoters, Detractors   int64
 }
 
-// DailyTotals sums the daily rollup over the filter's days, per key and
-// channel.
+// DailyTotals sums the rollup over the filter's days, per key and
+// channel: whole months from quality_monthly, the other days from
+// quality_daily.
 func (tx *Tx) DailyTotals(ctx context.Context, f QualityFilter) ([]DailySums, error) {
-	var args []any
-	where := f.where("day", &args)
 	key, err := f.keyExpr("day")
 	if err != nil {
 		return nil, err
 	}
-	rows, err := tx.query(ctx, `SELECT `+key+`, channel, SUM(volume), SUM(duplicates), SUM(forwarded), SUM(responded),
+	var args []any
+	var parts []string
+	for _, sp := range f.spans() {
+		parts = append(parts, `SELECT `+key+` AS k, channel, volume, duplicates, forwarded, responded, response_secs, closed,
+			resolution_secs, sla_closed, within_sla, reopened, ratings, rating_sum, satisfied, promoters, detractors
+			FROM `+sp.prefix+` WHERE `+f.whereDays("day", sp.from, sp.to, &args))
+	}
+	rows, err := tx.query(ctx, `SELECT k, channel, SUM(volume), SUM(duplicates), SUM(forwarded), SUM(responded),
 		SUM(response_secs), SUM(closed), SUM(resolution_secs), SUM(sla_closed), SUM(within_sla), SUM(reopened), SUM(ratings),
 		SUM(rating_sum), SUM(satisfied), SUM(promoters), SUM(detractors)
-		FROM quality_daily WHERE `+where+` GROUP BY `+key+`, channel ORDER BY 1, 2`, args...)
+		FROM (`+strings.Join(parts, " UNION ALL ")+`) AS spans GROUP BY k, channel ORDER BY 1, 2`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: daily totals: %w", err)
 	}

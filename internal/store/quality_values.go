@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"fmt"
+	"strings"
+	"time"
 )
 
 // sliceDay identifies a quality_daily_values row within a jurisdiction.
@@ -18,13 +20,15 @@ type dayValues struct {
 	response, resolution, openSubmitted, openDue []int64
 }
 
-// recomputeDailyValues rebuilds the value lists of the given days (in is
+// recomputeDailyValues rebuilds the value lists and the backlog of the given days (in is
 // their placeholder list, args the jurisdiction and the days) from
 // request_facts. It reads the facts in Go rather than in SQL because the
 // lists are encoded here, and a day is a few thousand facts at most.
 func (tx *Tx) recomputeDailyValues(ctx context.Context, jurisdictionID int64, in string, args []any) error {
-	if _, err := tx.exec(ctx, `DELETE FROM quality_daily_values WHERE jurisdiction_id = $1 AND day IN (`+in+`)`, args...); err != nil {
-		return fmt.Errorf("store: clear daily values: %w", err)
+	for _, table := range []string{"quality_daily_values", "quality_daily_backlog"} {
+		if _, err := tx.exec(ctx, `DELETE FROM `+table+` WHERE jurisdiction_id = $1 AND day IN (`+in+`)`, args...); err != nil {
+			return fmt.Errorf("store: clear %s: %w", table, err)
+		}
 	}
 	rowsOf := map[sliceDay]*dayValues{}
 	get := func(k sliceDay) *dayValues {
@@ -83,31 +87,62 @@ func (tx *Tx) recomputeDailyValues(ctx context.Context, jurisdictionID int64, in
 		return fmt.Errorf("store: daily values: %w", err)
 	}
 
-	const cols = `jurisdiction_id, day, service_code, department_id, channel, response_secs, resolution_secs, open_count,
-		open_submitted, open_due`
-	const ncols = 10
-	batch := make([]any, 0, bulkRows*ncols)
-	flush := func() error {
-		if len(batch) == 0 {
-			return nil
-		}
-		q := insertValues("quality_daily_values", cols, ncols, len(batch)/ncols, tx.dialect)
-		if _, err := tx.exec(ctx, q, batch...); err != nil {
-			return fmt.Errorf("store: write daily values: %w", err)
-		}
-		batch = batch[:0]
-		return nil
-	}
+	values := newBulkWriter(tx, "quality_daily_values",
+		"jurisdiction_id, day, service_code, department_id, channel, response_secs, resolution_secs", 7)
+	backlog := newBulkWriter(tx, "quality_daily_backlog",
+		"jurisdiction_id, day, service_code, department_id, channel, open_count, open_submitted, open_due", 8)
 	for k, v := range rowsOf {
-		batch = append(batch, jurisdictionID, k.day, k.serviceCode, k.departmentID, k.channel, encodeValues(v.response),
-			encodeValues(v.resolution), len(v.openSubmitted), encodeValues(v.openSubmitted), encodeValues(v.openDue))
-		if len(batch) == bulkRows*ncols {
-			if err := flush(); err != nil {
+		if len(v.response)+len(v.resolution) > 0 {
+			if err := values.add(ctx, jurisdictionID, k.day, k.serviceCode, k.departmentID, k.channel,
+				encodeValues(v.response), encodeValues(v.resolution)); err != nil {
+				return err
+			}
+		}
+		if len(v.openSubmitted) > 0 {
+			if err := backlog.add(ctx, jurisdictionID, k.day, k.serviceCode, k.departmentID, k.channel,
+				len(v.openSubmitted), encodeValues(v.openSubmitted), encodeValues(v.openDue)); err != nil {
 				return err
 			}
 		}
 	}
-	return flush()
+	if err := values.flush(ctx); err != nil {
+		return err
+	}
+	return backlog.flush(ctx)
+}
+
+// bulkWriter inserts rows into one table, bulkRows at a time.
+type bulkWriter struct {
+	tx          *Tx
+	table, cols string
+	ncols       int
+	args        []any
+}
+
+func newBulkWriter(tx *Tx, table, cols string, ncols int) *bulkWriter {
+	return &bulkWriter{tx: tx, table: table, cols: cols, ncols: ncols}
+}
+
+// add queues one row of w.ncols values, writing a full batch.
+func (w *bulkWriter) add(ctx context.Context, row ...any) error {
+	w.args = append(w.args, row...)
+	if len(w.args) >= bulkRows*w.ncols {
+		return w.flush(ctx)
+	}
+	return nil
+}
+
+// flush writes the queued rows.
+func (w *bulkWriter) flush(ctx context.Context) error {
+	if len(w.args) == 0 {
+		return nil
+	}
+	q := insertValues(w.table, w.cols, w.ncols, len(w.args)/w.ncols, w.tx.dialect)
+	if _, err := w.tx.exec(ctx, q, w.args...); err != nil {
+		return fmt.Errorf("store: write %s: %w", w.table, err)
+	}
+	w.args = w.args[:0]
+	return nil
 }
 
 // DurationValues returns, per key of f.GroupBy, every first response time
@@ -125,13 +160,16 @@ func (tx *Tx) DurationValues(ctx context.Context, f QualityFilter, metric string
 	default:
 		return nil, fmt.Errorf("store: unknown duration metric %q", metric)
 	}
-	var args []any
-	where := f.where("day", &args)
 	key, err := f.keyExpr("day")
 	if err != nil {
 		return nil, err
 	}
-	rows, err := tx.query(ctx, `SELECT `+key+`, `+col+` FROM quality_daily_values WHERE `+where, args...)
+	var args []any
+	var parts []string
+	for _, sp := range f.spans() {
+		parts = append(parts, `SELECT `+key+`, `+col+` FROM `+sp.prefix+`_values WHERE `+f.whereDays("day", sp.from, sp.to, &args))
+	}
+	rows, err := tx.query(ctx, strings.Join(parts, " UNION ALL "), args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: duration values %s: %w", metric, err)
 	}
@@ -166,8 +204,8 @@ func (tx *Tx) Backlog(ctx context.Context, f QualityFilter) (map[string]*Backlog
 	if err != nil {
 		return nil, err
 	}
-	rows, err := tx.query(ctx, `SELECT `+key+`, open_submitted, open_due FROM quality_daily_values
-		WHERE `+where+` AND open_count > 0`, args...)
+	// Every month of the past is whole: the month rows hold all of it.
+	rows, err := tx.query(ctx, `SELECT `+key+`, open_submitted, open_due FROM quality_monthly_backlog WHERE `+where, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: backlog: %w", err)
 	}
@@ -247,4 +285,151 @@ func (tx *Tx) FactTotals(ctx context.Context, f QualityFilter) ([]DailySums, err
 		out = append(out, s)
 	}
 	return out, rows.Err()
+}
+
+// span is a run of days read from one level of the rollup: prefix is
+// "quality_daily" or "quality_monthly" (whose day is the first of the
+// month), from and to are inclusive YYYYMMDD.
+type span struct {
+	prefix   string
+	from, to int
+}
+
+// spans splits the filter's days into the whole months inside them, read
+// from the month tables, and the days before and after, read from the day
+// tables. Rows keyed by day need the day tables throughout.
+func (f QualityFilter) spans() []span {
+	daily := span{"quality_daily", f.FromDay, f.ToDay}
+	if f.GroupBy == "day" {
+		return []span{daily}
+	}
+	from, to := dateOf(f.FromDay), dateOf(f.ToDay)
+	first := time.Date(from.Year(), from.Month(), 1, 0, 0, 0, 0, time.UTC)
+	if from.Day() != 1 {
+		first = first.AddDate(0, 1, 0)
+	}
+	// after is the first day after the last whole month.
+	after := time.Date(to.Year(), to.Month(), 1, 0, 0, 0, 0, time.UTC)
+	if to.AddDate(0, 0, 1).Day() == 1 {
+		after = after.AddDate(0, 1, 0)
+	}
+	if !first.Before(after) {
+		return []span{daily}
+	}
+	out := []span{{"quality_monthly", dayOf(first), dayOf(after.AddDate(0, -1, 0))}}
+	if first.After(from) {
+		out = append(out, span{"quality_daily", f.FromDay, dayOf(first.AddDate(0, 0, -1))})
+	}
+	if !after.After(to) {
+		out = append(out, span{"quality_daily", dayOf(after), f.ToDay})
+	}
+	return out
+}
+
+func dateOf(day int) time.Time {
+	return time.Date(day/10000, time.Month(day/100%100), day%100, 0, 0, 0, 0, time.UTC)
+}
+
+func dayOf(t time.Time) int { return t.Year()*10000 + int(t.Month())*100 + t.Day() }
+
+// monthOf is the month row's day of a day: the first of its month.
+func monthOf(day int) int { return day/100*100 + 1 }
+
+// recomputeMonths rebuilds the month rows of the months of days from
+// their day rows: sums for quality_monthly, merged lists for the values
+// and the backlog.
+func (tx *Tx) recomputeMonths(ctx context.Context, jurisdictionID int64, days []int) error {
+	seen := map[int]bool{}
+	var months []int
+	for _, d := range days {
+		if m := monthOf(d); !seen[m] {
+			seen[m] = true
+			months = append(months, m)
+		}
+	}
+	for _, m := range months {
+		args := []any{jurisdictionID, m, m + 30}
+		for _, table := range []string{"quality_monthly", "quality_monthly_values", "quality_monthly_backlog"} {
+			if _, err := tx.exec(ctx, `DELETE FROM `+table+` WHERE jurisdiction_id = $1 AND day = $2`, jurisdictionID, m); err != nil {
+				return fmt.Errorf("store: clear %s: %w", table, err)
+			}
+		}
+		const sums = `SUM(volume), SUM(duplicates), SUM(forwarded), SUM(responded), SUM(response_secs), SUM(closed),
+			SUM(resolution_secs), SUM(sla_closed), SUM(within_sla), SUM(reopened), SUM(ratings), SUM(rating_sum), SUM(satisfied),
+			SUM(promoters), SUM(detractors)`
+		if _, err := tx.exec(ctx, `INSERT INTO quality_monthly (jurisdiction_id, day, service_code, department_id, channel, volume,
+			duplicates, forwarded, responded, response_secs, closed, resolution_secs, sla_closed, within_sla, reopened, ratings,
+			rating_sum, satisfied, promoters, detractors)
+			SELECT jurisdiction_id, $2, service_code, department_id, channel, `+sums+` FROM quality_daily
+			WHERE jurisdiction_id = $1 AND day BETWEEN $2 AND $3
+			GROUP BY jurisdiction_id, service_code, department_id, channel`, args...); err != nil {
+			return fmt.Errorf("store: recompute month %d: %w", m, err)
+		}
+		if err := tx.mergeMonthLists(ctx, m, args, "quality_daily_values", "quality_monthly_values",
+			"response_secs, resolution_secs", false); err != nil {
+			return err
+		}
+		if err := tx.mergeMonthLists(ctx, m, args, "quality_daily_backlog", "quality_monthly_backlog",
+			"open_submitted, open_due", true); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// mergeMonthLists writes to dst one row per slice of month m holding the
+// merged two value lists (cols) of the day rows in src; withCount also
+// writes open_count, the length of the first list.
+func (tx *Tx) mergeMonthLists(ctx context.Context, m int, args []any, src, dst, cols string, withCount bool) error {
+	type slice struct {
+		serviceCode  string
+		departmentID int64
+		channel      string
+	}
+	merged := map[slice]*[2][]int64{}
+	rows, err := tx.query(ctx, `SELECT service_code, department_id, channel, `+cols+` FROM `+src+`
+		WHERE jurisdiction_id = $1 AND day BETWEEN $2 AND $3`, args...)
+	if err != nil {
+		return fmt.Errorf("store: merge %s of month %d: %w", src, m, err)
+	}
+	var a, b []byte
+	for rows.Next() {
+		var k slice
+		if err := rows.Scan(&k.serviceCode, &k.departmentID, &k.channel, &a, &b); err != nil {
+			rows.Close()
+			return fmt.Errorf("store: merge %s of month %d: %w", src, m, err)
+		}
+		v := merged[k]
+		if v == nil {
+			v = &[2][]int64{}
+			merged[k] = v
+		}
+		if v[0], err = appendValues(v[0], a); err == nil {
+			v[1], err = appendValues(v[1], b)
+		}
+		if err != nil {
+			rows.Close()
+			return fmt.Errorf("store: merge %s of month %d: %w", src, m, err)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("store: merge %s of month %d: %w", src, m, err)
+	}
+	allCols, n := "jurisdiction_id, day, service_code, department_id, channel, "+cols, 7
+	if withCount {
+		allCols, n = "jurisdiction_id, day, service_code, department_id, channel, open_count, "+cols, 8
+	}
+	w := newBulkWriter(tx, dst, allCols, n)
+	jid := args[0]
+	for k, v := range merged {
+		row := []any{jid, m, k.serviceCode, k.departmentID, k.channel}
+		if withCount {
+			row = append(row, len(v[0]))
+		}
+		if err := w.add(ctx, append(row, encodeValues(v[0]), encodeValues(v[1]))...); err != nil {
+			return err
+		}
+	}
+	return w.flush(ctx)
 }

@@ -36,3 +36,28 @@ func TestValueListRejectsCorruptBytes(t *testing.T) {
 		}
 	}
 }
+
+func TestQualityFilterSpans(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		from, to int
+		groupBy  string
+		want     []span
+	}{
+		{"inside one month", 20261105, 20261204, "", []span{{"quality_daily", 20261105, 20261204}}},
+		{"one whole month", 20261001, 20261031, "service_code", []span{{"quality_monthly", 20261001, 20261001}}},
+		{"whole months and edges", 20251205, 20261204, "", []span{
+			{"quality_monthly", 20260101, 20261101}, {"quality_daily", 20251205, 20251231}, {"quality_daily", 20261201, 20261204}}},
+		{"leap February, then days", 20240201, 20240303, "", []span{
+			{"quality_monthly", 20240201, 20240201}, {"quality_daily", 20240301, 20240303}}},
+		{"keyed by day", 20260101, 20261231, "day", []span{{"quality_daily", 20260101, 20261231}}},
+		{"one day", 20260408, 20260408, "", []span{{"quality_daily", 20260408, 20260408}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := QualityFilter{FromDay: tc.from, ToDay: tc.to, GroupBy: tc.groupBy}.spans()
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("spans = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
