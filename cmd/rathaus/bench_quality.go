@@ -240,7 +240,12 @@ func benchQualityDialect(ctx context.Context, cfg *benchQualityConfig, d string,
 			millis(res.P50), millis(res.P95), millis(res.SeriesP95), millis(res.RefP50), res.Equal || res.ReferenceSkipped)
 	}
 	if cfg.PageTime > 0 {
-		if run.Pages, err = benchQualityPages(ctx, db, j.Slug, info, busiest.Key, cfg.PageTime, stderr); err != nil {
+		measure := func(f func()) { f() }
+		if cfg.Profile != "" {
+			measure = profileTo(filepath.Join(cfg.Profile, "quality-pages-"+d+".pprof"), stderr)
+		}
+		measure(func() { run.Pages, err = benchQualityPages(ctx, db, j.Slug, info, busiest.Key, cfg.PageTime, stderr) })
+		if err != nil {
 			return run, err
 		}
 	}
