@@ -13,6 +13,7 @@ import (
 
 	"github.com/rathaus/rathaus"
 	"github.com/rathaus/rathaus/internal/geo"
+	"github.com/rathaus/rathaus/internal/quality"
 	"github.com/rathaus/rathaus/internal/store"
 	"github.com/rathaus/rathaus/internal/store/storetest"
 )
@@ -269,6 +270,33 @@ func TestSeedReports(t *testing.T) {
 		}
 		if want := fmt.Sprintf("2026-%06d", n2026+1); next != want {
 			t.Errorf("next number = %s, want %s", next, want)
+		}
+
+		// The quality benchmark's cases on this year of reports: the
+		// rollups give the figures of the plain GROUP BY over the facts.
+		if _, err := quality.NewProjector(db, func() time.Time { return now }, nil).CatchUp(ctx); err != nil {
+			t.Fatal(err)
+		}
+		today := time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
+		var rep QualityReport
+		run := QualityRun{Dialect: string(db.Dialect())}
+		for _, c := range QualityCases(j.ID, today, now, "pothole", 0, "web") {
+			res, err := MeasureQuality(ctx, db, c, 2, 1)
+			if err != nil {
+				t.Fatalf("%s: %v", c.Name, err)
+			}
+			if !res.Equal || res.Rows == 0 {
+				t.Errorf("%s: %d rows, same figures %v: %s", c.Name, res.Rows, res.Equal, res.Difference)
+			}
+			if c.Series != "" && res.SeriesPoints == 0 {
+				t.Errorf("%s: no series points", c.Name)
+			}
+			run.Results = append(run.Results, res)
+		}
+		rep.Runs = append(rep.Runs, run)
+		// Every row says the figures are the same ("yes" before the target).
+		if md := rep.Markdown(); strings.Count(md, "| yes | p95 <") != len(run.Results) {
+			t.Errorf("report does not show the same figures for all %d cases:\n%s", len(run.Results), md)
 		}
 	})
 }
