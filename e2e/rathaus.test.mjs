@@ -461,7 +461,6 @@ test('flow 7: the quality dashboard draws its charts and heat map, with tables f
     assert.ok(await p.locator('#heat-legend li').count() >= 1);
     assert.ok(await p.locator('#heat-table tbody tr').count() >= 1);
     await expectAccessible(p, '/staff/quality with charts and map');
-    await screenshot(p, 'staff-quality-charts');
 
     // The drill-down to the busiest service: its charts, map and overdue list.
     await p.click('#quality-table tbody tr th a');

@@ -288,6 +288,9 @@ func centre(b geo.BBox) string {
 	return fmt.Sprintf("%.4f, %.4f", (b.MinLat+b.MaxLat)/2, (b.MinLon+b.MaxLon)/2)
 }
 
+// overdueBound is how many overdue requests a drill-down lists (ui.overdueRows).
+const overdueBound = 25
+
 func TestQualityDashboardOverdue(t *testing.T) {
 	e := newDashboardEnv(t)
 	cal, err := calendar.ForState("NI")
@@ -355,6 +358,20 @@ func TestQualityDashboardOverdue(t *testing.T) {
 			}
 		})
 	}
+	// Past the bound the list keeps the longest overdue and says there are more.
+	for range overdueBound + 1 - len(want) {
+		if _, err := e.cases.Submit(context.Background(), e.j, casework.Submission{ServiceCode: "pothole", Address: "Ring 1",
+			Description: "Loch", Channel: rathaus.ChannelWeb}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	body = e.do("lead", http.MethodGet, "/staff/quality?period=30&by=service&service=pothole", nil).Body.String()
+	rows := tableRows(t, body, "overdue-table")
+	if len(rows) != overdueBound || rows[0][0] != want[0][0] || !strings.Contains(body, `id="overdue-more"`) {
+		t.Errorf("with %d overdue: %d rows, first %q, note shown %v; want %d rows, first %s, the note",
+			overdueBound+1, len(rows), rows[0][0], strings.Contains(body, `id="overdue-more"`), overdueBound, want[0][0])
+	}
+
 	// The overview links to the inbox filter but lists nothing itself.
 	body = e.do("lead", http.MethodGet, "/staff/quality", nil).Body.String()
 	if strings.Contains(body, `id="quality-overdue"`) || !strings.Contains(body, `href="/staff?overdue=1&amp;dept=all"`) {
