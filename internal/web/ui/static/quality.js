@@ -119,7 +119,8 @@
     cells.forEach(function (c) {
       var b = L.latLngBounds([c[0], c[1]], [c[2], c[3]]);
       var colour = colours[c[5]] || colours[colours.length - 1] || "#b30000";
-      L.rectangle(b, { color: colour, weight: 1, fillColor: colour, fillOpacity: 0.6, interactive: true })
+      // A dark outline keeps the palest class visible on light tiles.
+      L.rectangle(b, { color: "#5c3300", weight: 1, opacity: 0.8, fillColor: colour, fillOpacity: 0.7, interactive: true })
         .bindTooltip(String(c[4]))
         .addTo(map);
       // A bounds of its own: extend() moves the corner objects in place,
