@@ -452,3 +452,29 @@ func TestAdminFormsValidateAndAudit(t *testing.T) {
 		t.Errorf("jurisdiction after settings: %+v %v", j, err)
 	}
 }
+
+// TestAccessLogNamesTheRoute checks that the access log names the matched
+// route for staff requests too, whose session middleware replaces the
+// request before the mux sees it, and never the query string.
+func TestAccessLogNamesTheRoute(t *testing.T) {
+	e := newStaffEnv(t)
+	var buf bytes.Buffer
+	d := e.srv.Deps
+	d.Log = slog.New(slog.NewTextHandler(&buf, nil))
+	var err error
+	if e.h, err = NewHandler(d); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ user, path, route string }{
+		{"admin", "/staff?q=melder@example.org", `route="GET /staff"`},
+		{"admin", fmt.Sprintf("/staff/requests/%d", e.req.ID), `route="GET /staff/requests/{id}"`},
+		{"", "/gibt-es-nicht", "route=unmatched"},
+	} {
+		buf.Reset()
+		e.do(tc.user, http.MethodGet, tc.path, nil)
+		line := buf.String()
+		if !strings.Contains(line, tc.route) || strings.Contains(line, "melder@") {
+			t.Errorf("GET %s logged %q, want %s and no query", tc.path, line, tc.route)
+		}
+	}
+}

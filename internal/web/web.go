@@ -87,7 +87,7 @@ func NewHandler(d Deps) (http.Handler, error) {
 	s.routes(mux)
 
 	limiter := ratelimit.New(rate.Limit(float64(d.PostsPerMinute)/60), max(d.PostsPerMinute/3, 5), 10*time.Minute, d.Now)
-	limited := limiter.Middleware(func(r *http.Request) string { return ratelimit.ClientIP(r, d.TrustedProxies) }, nil)(mux)
+	limited := limiter.Middleware(func(r *http.Request) string { return ratelimit.ClientIP(r, d.TrustedProxies) }, nil)(recordRoute(mux))
 
 	cop := http.NewCrossOriginProtection()
 	// Open311 clients authenticate with an API key, not a cookie, so a
@@ -104,7 +104,25 @@ type server struct {
 
 type ctxKey int
 
-const requestIDKey ctxKey = iota
+const (
+	requestIDKey ctxKey = iota
+	// routeKey carries the *string that recordRoute fills with the matched
+	// pattern. Middleware between logRequests and the mux replace the
+	// request (WithContext), and the mux sets Pattern only on the request
+	// it is given, so logRequests cannot read it from its own.
+	routeKey
+)
+
+// recordRoute wraps the mux and reports the pattern it matched to
+// logRequests.
+func recordRoute(mux http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mux.ServeHTTP(w, r)
+		if route, ok := r.Context().Value(routeKey).(*string); ok {
+			*route = r.Pattern
+		}
+	})
+}
 
 // RequestID returns the id of the current request, for log lines.
 func RequestID(ctx context.Context) string {
@@ -145,16 +163,17 @@ func (s *server) logRequests(next http.Handler) http.Handler {
 		var b [8]byte
 		_, _ = rand.Read(b[:])
 		id := hex.EncodeToString(b[:])
-		r = r.WithContext(context.WithValue(r.Context(), requestIDKey, id))
+		route := new(string)
+		ctx := context.WithValue(context.WithValue(r.Context(), requestIDKey, id), routeKey, route)
+		r = r.WithContext(ctx)
 		w.Header().Set("X-Request-Id", id)
 		rec := &statusRecorder{ResponseWriter: w}
 		start := time.Now()
 		next.ServeHTTP(rec, r)
-		route := r.Pattern
-		if route == "" {
-			route = "unmatched"
+		if *route == "" {
+			*route = "unmatched"
 		}
-		s.Log.Info("http", "id", id, "method", r.Method, "route", route, "status", rec.status,
+		s.Log.Info("http", "id", id, "method", r.Method, "route", *route, "status", rec.status,
 			"bytes", rec.bytes, "ms", float64(time.Since(start).Microseconds())/1000)
 	})
 }
