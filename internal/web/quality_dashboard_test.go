@@ -346,6 +346,8 @@ func TestQualityDashboardOverdue(t *testing.T) {
 		{"department", fmt.Sprintf("/staff/quality?period=30&by=department&department=%d", e.bau.ID), 6,
 			fmt.Sprintf(`href="/staff?dept=%d&amp;overdue=1&amp;sort=due"`, e.bau.ID)},
 		{"empty department", fmt.Sprintf("/staff/quality?period=30&by=department&department=%d", e.gruen.ID), 0, `id="overdue-none"`},
+		{"empty department's name", fmt.Sprintf("/staff/quality?period=30&by=department&department=%d", e.gruen.ID), 0,
+			"<h1>Qualität der Bearbeitung – Grünflächen</h1>"},
 		{"channel", "/staff/quality?period=30&by=channel&channel=phone", 0, "Der Posteingang filtert nicht nach Eingangskanal"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

@@ -198,8 +198,9 @@ func (u *UI) QualityDashboard(w http.ResponseWriter, r *http.Request) {
 	if q.Drilled() {
 		if len(rows) == 1 {
 			d.Slice = rows[0].Label
-		} else {
-			d.Slice = q.Service + q.Channel
+		} else if d.Slice, err = u.sliceName(ctx, j, q); err != nil {
+			u.Error(w, r, err)
+			return
 		}
 		if d.Overdue, err = u.overdueList(ctx, j, loc, q); err != nil {
 			u.Error(w, r, err)
@@ -207,6 +208,22 @@ func (u *UI) QualityDashboard(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	u.Render(w, r, http.StatusOK, "quality_dashboard", u.Catalog.T(loc, "quality.dashboard.title"), d)
+}
+
+// sliceName names a drill-down slice that has no row in the period (no
+// request yet), from the catalogue rather than the indicators.
+func (u *UI) sliceName(ctx context.Context, j *rathaus.Jurisdiction, q QualityQuery) (string, error) {
+	names, err := u.names(ctx, j)
+	if err != nil {
+		return "", err
+	}
+	switch {
+	case q.Service != "" && names.Services[q.Service] != "":
+		return names.Services[q.Service], nil
+	case q.Department != 0 && names.Departments[q.Department] != "":
+		return names.Departments[q.Department], nil
+	}
+	return q.Service + q.Channel, nil
 }
 
 // targetBadges evaluates the jurisdiction's targets and files the badges
