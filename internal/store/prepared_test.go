@@ -40,7 +40,38 @@ func TestWriteStatementsStayPrepared(t *testing.T) {
 	if unshared[0] != 1 || unshared[1] != 0 || unshared[2] != 0 {
 		t.Errorf("statements prepared per transaction = %v, want [1 0 0]", unshared)
 	}
-	if len(db.prepared.stmts) != 1 {
-		t.Errorf("shared statements = %d, want 1", len(db.prepared.stmts))
+	if len(db.writeStmts.stmts) != 1 {
+		t.Errorf("shared statements = %d, want 1", len(db.writeStmts.stmts))
+	}
+}
+
+// TestReadStatementsStayPrepared: the same holds for the reader pool,
+// whose statements database/sql keeps prepared per connection.
+func TestReadStatementsStayPrepared(t *testing.T) {
+	ctx := context.Background()
+	db, err := Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "p.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var unshared []int
+	for range 3 {
+		err := db.ReadTx(ctx, func(tx *Tx) error {
+			_, err := tx.Request(ctx, 1, 42)
+			unshared = append(unshared, len(tx.unshared))
+			if err == nil {
+				t.Error("request 42 found in an empty database")
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !slices.Equal(unshared, []int{1, 0, 0}) {
+		t.Errorf("statements prepared per transaction = %v, want [1 0 0]", unshared)
 	}
 }

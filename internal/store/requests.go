@@ -242,7 +242,9 @@ func (tx *Tx) Requests(ctx context.Context, f RequestFilter) ([]*rathaus.Request
 			}
 		}
 		if len(f.Cells) > 0 {
-			where = append(where, "cell IN ("+listArgs(arg, f.Cells)+")")
+			// One parameter, so that the SQL text does not change with the
+			// number of cells and the statement stays prepared.
+			where = append(where, tx.idList("cell", arg, f.Cells))
 		}
 	}
 	if f.PublicOnly {

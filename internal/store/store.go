@@ -34,18 +34,20 @@ type DB struct {
 	write   *sql.DB // SQLite: one connection; PostgreSQL: the same pool as read
 	read    *sql.DB
 	log     *slog.Logger
-	// prepared holds SQLite write statements prepared on the writer pool,
-	// by SQL text, across transactions (see Tx.stmt).
-	prepared preparedCache
+	// On SQLite, statements stay prepared on each pool across
+	// transactions (see Tx.stmt); pgx caches its own statements.
+	writeStmts, readStmts *preparedCache
 }
 
-// preparedCache is a bounded map of statements prepared on the SQLite
-// writer pool, which stay prepared for the life of the DB. A transaction
-// binds one with Tx.StmtContext, which on the single writer connection
-// reuses the compiled statement instead of parsing the SQL again.
-// Statements are added after the transaction that first used them has
-// ended: preparing on the pool needs its only connection.
+// preparedCache is a bounded map of statements prepared on one SQLite
+// pool, which stay prepared for the life of the DB. A transaction binds
+// one with Tx.StmtContext, which reuses the statement compiled on the
+// transaction's connection (database/sql keeps one per connection)
+// instead of parsing the SQL again. Statements are added after the
+// transaction that first used them has ended: preparing on the writer
+// pool needs its only connection.
 type preparedCache struct {
+	pool  *sql.DB
 	mu    sync.Mutex
 	stmts map[string]*sql.Stmt
 }
@@ -62,13 +64,14 @@ func (c *preparedCache) lookup(query string) (*sql.Stmt, bool) {
 	return st, ok || len(c.stmts) >= maxPrepared
 }
 
-// add prepares queries on pool, which must not be held by the caller.
-func (c *preparedCache) add(ctx context.Context, pool *sql.DB, queries []string) {
+// add prepares queries on the pool; the caller must not hold a
+// connection of it.
+func (c *preparedCache) add(ctx context.Context, queries []string) {
 	for _, q := range queries {
 		if _, known := c.lookup(q); known {
 			continue
 		}
-		st, err := pool.PrepareContext(ctx, q)
+		st, err := c.pool.PrepareContext(ctx, q)
 		if err != nil {
 			continue // the statement failed in its transaction too, or the schema is not there yet
 		}
@@ -86,6 +89,9 @@ func (c *preparedCache) add(ctx context.Context, pool *sql.DB, queries []string)
 }
 
 func (c *preparedCache) close() error {
+	if c == nil {
+		return nil
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	var err error
@@ -143,7 +149,8 @@ func openSQLite(ctx context.Context, path string, log *slog.Logger) (*DB, error)
 	read.SetMaxOpenConns(8)
 	read.SetMaxIdleConns(8)
 	read.SetConnMaxIdleTime(5 * time.Minute)
-	return &DB{dialect: SQLite, write: write, read: read, log: log}, nil
+	return &DB{dialect: SQLite, write: write, read: read, log: log,
+		writeStmts: &preparedCache{pool: write}, readStmts: &preparedCache{pool: read}}, nil
 }
 
 func openPostgres(ctx context.Context, dsn string, log *slog.Logger) (*DB, error) {
@@ -166,7 +173,7 @@ func (db *DB) Dialect() Dialect { return db.dialect }
 
 // Close closes both pools.
 func (db *DB) Close() error {
-	err := errors.Join(db.prepared.close(), db.write.Close())
+	err := errors.Join(db.writeStmts.close(), db.readStmts.close(), db.write.Close())
 	if db.read != db.write {
 		err = errors.Join(err, db.read.Close())
 	}
@@ -183,16 +190,17 @@ func (db *DB) Ping(ctx context.Context) error {
 type Tx struct {
 	tx      *sql.Tx
 	dialect Dialect
-	// stmts holds the statements of this write transaction, by SQL text,
-	// so that a transaction repeating a statement (a group commit of many
-	// submissions) binds it once. They come from db.prepared, so that
-	// SQLite parses a statement once per process, not once per
-	// transaction (parsing was a tenth of a submission's CPU time).
+	// stmts holds the statements of this transaction, by SQL text, so
+	// that a transaction repeating a statement (a group commit of many
+	// submissions, the time slices of a map query) binds it once. They
+	// come from cache, so that SQLite parses a statement once per
+	// process and connection, not once per transaction (parsing was a
+	// tenth of a submission's CPU time and a quarter of a GET by id).
 	// database/sql closes the transaction's copies when it ends.
 	stmts map[string]*sql.Stmt
-	db    *DB
+	cache *preparedCache
 	// unshared lists statements this transaction prepared for itself
-	// alone, for db.prepared to take up once the transaction has ended.
+	// alone, for cache to take up once the transaction has ended.
 	unshared []string
 }
 
@@ -204,7 +212,7 @@ func (tx *Tx) Dialect() Dialect { return tx.dialect }
 // connection, so concurrent writers queue instead of failing.
 func (db *DB) WriteTx(ctx context.Context, fn func(*Tx) error) error {
 	// SQLite parses SQL text on every call; pgx caches its own statements.
-	return db.runTx(ctx, db.write, nil, fn, db.dialect == SQLite)
+	return db.runTx(ctx, db.write, nil, fn, db.writeStmts)
 }
 
 // ReadTx runs fn in a read-only transaction.
@@ -213,10 +221,10 @@ func (db *DB) ReadTx(ctx context.Context, fn func(*Tx) error) error {
 	if db.dialect == SQLite {
 		opts = nil // the reader pool is query_only; modernc rejects ReadOnly options with _txlock
 	}
-	return db.runTx(ctx, db.read, opts, fn, false)
+	return db.runTx(ctx, db.read, opts, fn, db.readStmts)
 }
 
-func (db *DB) runTx(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn func(*Tx) error, prepare bool) (err error) {
+func (db *DB) runTx(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn func(*Tx) error, cache *preparedCache) (err error) {
 	sqlTx, err := pool.BeginTx(ctx, opts)
 	if err != nil {
 		return fmt.Errorf("store: begin: %w", err)
@@ -230,8 +238,8 @@ func (db *DB) runTx(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn f
 			_ = sqlTx.Rollback()
 		}
 	}()
-	tx := &Tx{tx: sqlTx, dialect: db.dialect, db: db}
-	if prepare {
+	tx := &Tx{tx: sqlTx, dialect: db.dialect, cache: cache}
+	if cache != nil {
 		tx.stmts = map[string]*sql.Stmt{}
 	}
 	if err := fn(tx); err != nil {
@@ -241,7 +249,7 @@ func (db *DB) runTx(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn f
 		return fmt.Errorf("store: commit: %w", err)
 	}
 	if len(tx.unshared) > 0 {
-		db.prepared.add(ctx, pool, tx.unshared)
+		cache.add(ctx, tx.unshared)
 	}
 	return nil
 }
@@ -260,7 +268,7 @@ func (tx *Tx) stmt(ctx context.Context, query string) *sql.Stmt {
 		return nil
 	}
 	var st *sql.Stmt
-	if shared, known := tx.db.prepared.lookup(query); shared != nil {
+	if shared, known := tx.cache.lookup(query); shared != nil {
 		st = tx.tx.StmtContext(ctx, shared)
 	} else {
 		var err error
