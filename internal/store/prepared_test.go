@@ -75,3 +75,21 @@ func TestReadStatementsStayPrepared(t *testing.T) {
 		t.Errorf("statements prepared per transaction = %v, want [1 0 0]", unshared)
 	}
 }
+
+// TestReadersMapTheFile: SQLite readers read pages through mmap (see
+// readerMmapBytes), not one pread per page missing from their own cache.
+func TestReadersMapTheFile(t *testing.T) {
+	ctx := context.Background()
+	db, err := Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "m.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var n int64
+	if err := db.read.QueryRowContext(ctx, "PRAGMA mmap_size").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != readerMmapBytes {
+		t.Errorf("reader mmap_size = %d, want %d", n, readerMmapBytes)
+	}
+}
