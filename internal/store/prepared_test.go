@@ -2,9 +2,12 @@ package store
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
+	"time"
 )
 
 // TestWriteStatementsStayPrepared checks that a SQLite write statement is
@@ -92,4 +95,51 @@ func TestReadersMapTheFile(t *testing.T) {
 	if n != readerMmapBytes {
 		t.Errorf("reader mmap_size = %d, want %d", n, readerMmapBytes)
 	}
+}
+
+// TestCheckpointerCopiesTheWAL: committed pages reach the database file
+// without the writer checkpointing (its threshold is far above this
+// test's few megabytes), because the background checkpointer copies them.
+func TestCheckpointerCopiesTheWAL(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "c.db")
+	db, err := Open(ctx, "sqlite:"+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(2 * checkpointInterval)
+	before := fileSize(t, path)
+	body := strings.Repeat("x", 4000)
+	err = db.WriteTx(ctx, func(tx *Tx) error {
+		for i := range 1000 {
+			if _, err := tx.exec(ctx, `INSERT INTO audit_log (seq, at, jurisdiction_id, actor_id, actor_name, action, target, detail, prev_hash, hash)
+				VALUES ($1, 0, 0, 0, '', '', '', $2, '', '')`, i+1, body); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for fileSize(t, path) < before+3<<20 {
+		if time.Now().After(deadline) {
+			t.Fatalf("database file %d bytes, was %d: the WAL was not checkpointed", fileSize(t, path), before)
+		}
+		time.Sleep(checkpointInterval)
+	}
+}
+
+func fileSize(t *testing.T, path string) int64 {
+	t.Helper()
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fi.Size()
 }
