@@ -448,6 +448,8 @@ func (p *LP) iterate(ctx context.Context) (Status, error) {
 		p.devex[j] = 1
 	}
 	rho := make([]float64, m)
+	d := make([]float64, len(p.cols))
+	fresh := false
 	for iter := 0; ; iter++ {
 		if iter >= maxIter {
 			return Optimal, ErrIterations
@@ -461,13 +463,33 @@ func (p *LP) iterate(ctx context.Context) (Status, error) {
 			if !p.invert() || !p.computeXB() {
 				return Optimal, errors.New("lp: basis became singular")
 			}
+			fresh = false
 		} else if p.pivots > 0 && p.pivots%32 == 0 {
 			p.computeXB()
 		}
 		if p.phase == 3 && p.primalFeasible() {
 			return Optimal, nil
 		}
-		p.duals(y)
+		// Reduced costs are updated with each pivot from the pivot row
+		// that the Devex update computes anyway, which spares a btran and
+		// a pass over all columns per pivot; they are recomputed after
+		// every refactorisation, and in phase 3, whose costs change as
+		// variables become feasible.
+		if p.phase == 3 || !fresh {
+			p.duals(y)
+			for j := range p.cols {
+				if p.pos[j] >= 0 {
+					continue
+				}
+				c := &p.cols[j]
+				dj := p.cost(j)
+				for k, i := range c.idx {
+					dj -= y[i] * c.val[k]
+				}
+				d[j] = dj
+			}
+			fresh = p.phase != 3
+		}
 		bland := degenerate > 50 // Bland's entering rule against cycling
 		q, dir, best := -1, 0.0, 0.0
 		for j := range p.cols {
@@ -478,26 +500,23 @@ func (p *LP) iterate(ctx context.Context) (Status, error) {
 			if c.lo == c.hi {
 				continue
 			}
-			d := p.cost(j)
-			for k, i := range c.idx {
-				d -= y[i] * c.val[k]
-			}
-			var score, dj float64
+			dj := d[j]
+			var score, sj float64
 			switch {
-			case d < -tolDual && p.x[j] < c.hi:
-				score, dj = -d, 1
-			case d > tolDual && p.x[j] > c.lo:
-				score, dj = d, -1
+			case dj < -tolDual && p.x[j] < c.hi:
+				score, sj = -dj, 1
+			case dj > tolDual && p.x[j] > c.lo:
+				score, sj = dj, -1
 			default:
 				continue
 			}
 			if bland {
-				q, dir = j, dj
+				q, dir = j, sj
 				break
 			}
 			score = score * score / p.devex[j]
 			if score > best {
-				q, dir, best = j, dj, score
+				q, dir, best = j, sj, score
 			}
 		}
 		if q < 0 {
@@ -509,6 +528,7 @@ func (p *LP) iterate(ctx context.Context) (Status, error) {
 			if !p.invert() || !p.computeXB() {
 				return Optimal, errors.New("lp: basis became singular")
 			}
+			fresh = false
 			continue
 		}
 		cq := &p.cols[q]
@@ -610,7 +630,7 @@ func (p *LP) iterate(ctx context.Context) (Status, error) {
 			continue
 		}
 		jl := p.basis[leave]
-		p.updateDevex(q, jl, leave, alpha[leave], rho)
+		p.updateDevex(q, jl, leave, alpha[leave], rho, d)
 		p.x[jl] = leaveAt
 		p.pos[jl] = -1
 		p.basis[leave] = q
@@ -622,12 +642,14 @@ func (p *LP) iterate(ctx context.Context) (Status, error) {
 
 // updateDevex updates the reference weights for the pivot in which column
 // q enters at basis position r (pivot element ar) and column jl leaves;
-// rho is scratch of length m.
-func (p *LP) updateDevex(q, jl, r int, ar float64, rho []float64) {
+// rho is scratch of length m. It also updates the reduced costs d for
+// the new basis: d_j −= (d_q/ar)·(row r of B⁻¹)·a_j.
+func (p *LP) updateDevex(q, jl, r int, ar float64, rho, d []float64) {
 	clear(rho)
 	rho[r] = 1
 	p.fac.btran(rho, p.cols)
 	wq := p.devex[q]
+	td := d[q] / ar
 	for j := range p.cols {
 		if p.pos[j] >= 0 || j == q {
 			continue
@@ -643,9 +665,12 @@ func (p *LP) updateDevex(q, jl, r int, ar float64, rho []float64) {
 		if a == 0 {
 			continue
 		}
+		d[j] -= td * a
 		if v := a / ar; v*v*wq > p.devex[j] {
 			p.devex[j] = v * v * wq
 		}
 	}
 	p.devex[jl] = math.Max(wq/(ar*ar), 1)
+	d[jl] = -td
+	d[q] = 0
 }
