@@ -108,7 +108,7 @@ func runBenchSortition(ctx context.Context, args []string, stdout, stderr io.Wri
 	doc := fs.String("doc", filepath.Join("docs", "benchmarks.md"), "Markdown-Datei für die Ergebnisse")
 	only := fs.String("instances", "", "nur diese Instanzen (Komma-Liste von klein-70, paper-1727, max-2000)")
 	legacyRuns := fs.Int("legacy-runs", 1000, "LEGACY-Läufe zur Schätzung der Wahrscheinlichkeiten")
-	limit := fs.Duration("limit", 5*time.Minute, "Zeitgrenze je Lauf; längere Läufe werden abgebrochen und so vermerkt")
+	limit := fs.Duration("limit", time.Minute, "Zeitgrenze je LEXIMIN-Lauf; danach gilt die beste gefundene Verteilung mit nachgewiesener Schranke")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -128,7 +128,7 @@ func runBenchSortition(ctx context.Context, args []string, stdout, stderr io.Wri
 			}
 		}
 	}
-	rows, err := sortition.Bench(ctx, specs, *legacyRuns, *limit)
+	rows, err := sortition.Bench(ctx, specs, *legacyRuns, *limit, processCPU)
 	if err != nil {
 		return err
 	}

@@ -178,7 +178,7 @@ func TestRunBenchSortitionWritesBetweenMarkers(t *testing.T) {
 	if !strings.HasPrefix(s, "# Benchmarks\n\nother figures\n\n<!-- sortition:begin -->\n") || !strings.HasSuffix(s, "<!-- sortition:end -->\n\ntail\n") {
 		t.Errorf("text outside the markers changed:\n%s", s)
 	}
-	if strings.Contains(s, "old") || !strings.Contains(s, "| klein-70 | 70 | 10 |") || !strings.Contains(s, "LEXIMIN") || !strings.Contains(s, "LEGACY") {
+	if strings.Contains(s, "old") || !strings.Contains(s, "| klein-70 | 70 | 10 |") || !strings.Contains(s, "LEXIMIN") || !strings.Contains(s, "LEGACY") || !strings.Contains(s, "| exact |") {
 		t.Errorf("table missing:\n%s", s)
 	}
 	if err := runBenchSortition(context.Background(), []string{"--doc", doc, "--instances", "gross"}, &stdout, &stderr); err == nil {

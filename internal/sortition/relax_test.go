@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -146,5 +147,24 @@ func TestTimeLimitKeepsDistributionValid(t *testing.T) {
 	}
 	if res.MinBound < res.Fairness.Min-1e-9 || res.MinBound <= 0 || res.MinBound > 1 {
 		t.Errorf("bound %v, minimum %v", res.MinBound, res.Fairness.Min)
+	}
+}
+
+func TestBenchMarkdownShowsGap(t *testing.T) {
+	spec := BenchSpec{Name: "x", People: 100, Seats: 10, Categories: 2}
+	rows := []BenchRow{
+		{Spec: spec, Types: 4, Algorithm: Leximin, Duration: 60 * time.Second, CPU: 30 * time.Second,
+			Fairness: Fairness{Min: 0.045, Gini: 0.2}, Panels: 7, MinBound: 0.05},
+		{Spec: spec, Types: 4, Algorithm: Leximin, Duration: time.Second, CPU: time.Second,
+			Fairness: Fairness{Min: 0.05, Gini: 0.2}, Panels: 7, MinBound: 0.05, Optimal: true},
+	}
+	got := BenchMarkdown(rows, "m", time.Date(2026, 12, 4, 0, 0, 0, 0, time.UTC), 10)
+	for _, want := range []string{
+		"| 60.00 (30.00) time limit | 0.0450 | 0.0500 (gap 10.0 %) | 0.200 | 7 |",
+		"| 1.00 (1.00) | 0.0500 | exact | 0.200 | 7 |",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("table lacks %q:\n%s", want, got)
+		}
 	}
 }
