@@ -20,6 +20,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"sync"
 )
 
 // Status is the outcome of Solve.
@@ -42,6 +43,10 @@ func (s Status) String() string {
 	}
 	return fmt.Sprintf("Status(%d)", int(s))
 }
+
+// parallelNonzeros is the program size (column nonzeros) from which a
+// pivot's pass over the columns runs on two goroutines.
+const parallelNonzeros = 20000
 
 // ErrIterations is returned when the simplex method does not finish within
 // its iteration budget, which in practice means numerical trouble.
@@ -79,6 +84,7 @@ type LP struct {
 	phase   int
 	pivots  int
 	objSign float64
+	nnz     int // nonzeros of the columns added
 
 	// MaxIter bounds the pivots of one Solve call; 0 means 50·(rows+columns)+10000.
 	MaxIter int
@@ -115,6 +121,7 @@ func (p *LP) Cols() int {
 func (p *LP) AddColumn(c, lo, hi float64, idx []int, val []float64) int {
 	j := len(p.cols)
 	p.cols = append(p.cols, column{idx: append([]int(nil), idx...), val: append([]float64(nil), val...), c: c, lo: lo, hi: hi})
+	p.nnz += len(idx)
 	p.x = append(p.x, lo)
 	p.pos = append(p.pos, -1)
 	if lo != 0 {
@@ -125,6 +132,7 @@ func (p *LP) AddColumn(c, lo, hi float64, idx []int, val []float64) int {
 
 // SetColumn replaces the nonzero entries of column j.
 func (p *LP) SetColumn(j int, idx []int, val []float64) {
+	p.nnz += len(idx) - len(p.cols[j].idx)
 	p.cols[j].idx = append(p.cols[j].idx[:0], idx...)
 	p.cols[j].val = append(p.cols[j].val[:0], val...)
 	p.dirty = true
@@ -650,25 +658,43 @@ func (p *LP) updateDevex(q, jl, r int, ar float64, rho, d []float64) {
 	p.fac.btran(rho, p.cols)
 	wq := p.devex[q]
 	td := d[q] / ar
-	for j := range p.cols {
-		if p.pos[j] >= 0 || j == q {
-			continue
+	update := func(from, to int) {
+		for j := from; j < to; j++ {
+			if p.pos[j] >= 0 || j == q {
+				continue
+			}
+			c := &p.cols[j]
+			if c.lo == c.hi {
+				continue
+			}
+			a := 0.0
+			for k, i := range c.idx {
+				a += rho[i] * c.val[k]
+			}
+			if a == 0 {
+				continue
+			}
+			d[j] -= td * a
+			if v := a / ar; v*v*wq > p.devex[j] {
+				p.devex[j] = v * v * wq
+			}
 		}
-		c := &p.cols[j]
-		if c.lo == c.hi {
-			continue
-		}
-		a := 0.0
-		for k, i := range c.idx {
-			a += rho[i] * c.val[k]
-		}
-		if a == 0 {
-			continue
-		}
-		d[j] -= td * a
-		if v := a / ar; v*v*wq > p.devex[j] {
-			p.devex[j] = v * v * wq
-		}
+	}
+	// The pass over all columns is most of a pivot's work on the large
+	// master programs; there it is split over two goroutines (the columns
+	// are independent), which pays once it is well above the cost of
+	// starting one.
+	if n := len(p.cols); p.nnz > parallelNonzeros && n > 1 {
+		var wg sync.WaitGroup
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			update(n/2, n)
+		}()
+		update(0, n/2)
+		wg.Wait()
+	} else {
+		update(0, len(p.cols))
 	}
 	p.devex[jl] = math.Max(wq/(ar*ar), 1)
 	d[jl] = -td
