@@ -392,3 +392,44 @@ func TestIndicatorsByHand(t *testing.T) {
 			ReopenRate: ptr(0), DuplicateShare: ptr(0), ForwardRate: ptr(0)})
 	})
 }
+
+// TestMonthSeriesEqualsMonthTables checks that a month series, which
+// reads whole months from the month rows, gives each month the figures of
+// an indicator table over that month's days.
+func TestMonthSeriesEqualsMonthTables(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		tw := newTown(t, db)
+		handHistory(t, tw)
+		now := at("2026-05-04 12:00")
+		if _, err := quality.NewProjector(db, func() time.Time { return now }, nil).CatchUp(ctx); err != nil {
+			t.Fatal(err)
+		}
+		pts, err := quality.Series(ctx, db, quality.Slice{JurisdictionID: tw.j.ID, From: day("2026-03-15"), To: day("2026-10-31")}, "month")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(pts) != 8 || pts[0].Period != "2026-03" || pts[7].Period != "2026-10" {
+			t.Fatalf("got %d points from %s", len(pts), pts[0].Period)
+		}
+		volume := int64(0)
+		for _, p := range pts {
+			from := p.Start
+			if p.Period == "2026-03" {
+				from = day("2026-03-15")
+			}
+			to := time.Date(p.Start.Year(), p.Start.Month()+1, 0, 12, 0, 0, 0, time.UTC)
+			rows := bothWays(t, db, quality.Slice{JurisdictionID: tw.j.ID, From: day(from.Format(time.DateOnly)), To: to, Now: now})
+			want := quality.Row{Key: p.Period, Label: p.Period}
+			if len(rows) == 1 {
+				want = rows[0]
+				want.Key, want.Label, want.Backlog, want.OverdueNow, want.BacklogAgeHours = p.Period, p.Period, 0, 0, nil
+			}
+			checkRow(t, p.Row, want)
+			volume += p.Volume
+		}
+		if volume != 7 {
+			t.Errorf("the series counts %d requests, want all 7", volume)
+		}
+	})
+}

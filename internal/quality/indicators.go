@@ -490,6 +490,10 @@ func Series(ctx context.Context, db *store.DB, s Slice, interval string) ([]Poin
 		return nil, err
 	}
 	f.GroupBy = "day"
+	// A month point sums its days; whole months may then come as one
+	// month row, keyed by the first of the month, which maps to the same
+	// label as every other day of it.
+	f.MonthRows = interval == "month"
 	periodOf := map[string]string{} // YYYYMMDD -> period label
 	var points []Point
 	loc := e.cal.Location()

@@ -340,6 +340,10 @@ type QualityFilter struct {
 	ServiceCode    string
 	DepartmentID   int64
 	Channel        string
+	// MonthRows allows rows keyed by day to read a whole month as one row
+	// keyed by its first day, for callers that add up the days of a
+	// month anyway (a month series).
+	MonthRows bool
 }
 
 func (f QualityFilter) where(dayCol string, args *[]any) string {

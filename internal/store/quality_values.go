@@ -297,10 +297,11 @@ type span struct {
 
 // spans splits the filter's days into the whole months inside them, read
 // from the month tables, and the days before and after, read from the day
-// tables. Rows keyed by day need the day tables throughout.
+// tables. Rows keyed by day need the day tables throughout, unless the
+// caller allows month rows.
 func (f QualityFilter) spans() []span {
 	daily := span{"quality_daily", f.FromDay, f.ToDay}
-	if f.GroupBy == "day" {
+	if f.GroupBy == "day" && !f.MonthRows {
 		return []span{daily}
 	}
 	from, to := dateOf(f.FromDay), dateOf(f.ToDay)

@@ -51,10 +51,16 @@ func TestQualityFilterSpans(t *testing.T) {
 		{"leap February, then days", 20240201, 20240303, "", []span{
 			{"quality_monthly", 20240201, 20240201}, {"quality_daily", 20240301, 20240303}}},
 		{"keyed by day", 20260101, 20261231, "day", []span{{"quality_daily", 20260101, 20261231}}},
+		{"keyed by day, month rows allowed", 20260115, 20260331, "day+months", []span{
+			{"quality_monthly", 20260201, 20260301}, {"quality_daily", 20260115, 20260131}}},
 		{"one day", 20260408, 20260408, "", []span{{"quality_daily", 20260408, 20260408}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got := QualityFilter{FromDay: tc.from, ToDay: tc.to, GroupBy: tc.groupBy}.spans()
+			f := QualityFilter{FromDay: tc.from, ToDay: tc.to, GroupBy: tc.groupBy}
+			if tc.groupBy == "day+months" {
+				f.GroupBy, f.MonthRows = "day", true
+			}
+			got := f.spans()
 			if !slices.Equal(got, tc.want) {
 				t.Errorf("spans = %v, want %v", got, tc.want)
 			}
