@@ -188,7 +188,7 @@ func BenchMarkdown(rows []BenchRow, machine string, date time.Time, legacyRuns i
 	var b strings.Builder
 	fmt.Fprintf(&b, "### Sortition (`rathaus bench sortition`)\n\n")
 	fmt.Fprintf(&b, "Machine: %s. Date: %s. Generated instances (skewed pools, correlated categories, quotas around population shares).\n", machine, date.Format("2006-01-02"))
-	fmt.Fprintf(&b, "LEGACY is the reference: %d draws (the drawn panel included) estimate its probabilities. LEXIMIN: column generation over profile types, own simplex (slack-kernel LU, Devex), exchange search then branch and bound for the pricing step, each stage bounded by its relaxation over the quota polytope; pure Go, one core. With a time limit it returns its best distribution and a proven upper bound on the lowest probability.\n", legacyRuns)
+	fmt.Fprintf(&b, "LEGACY is the reference: %d draws (the drawn panel included) estimate its probabilities. LEXIMIN: column generation over profile types, own simplex (slack-kernel LU, Devex), exchange search then branch and bound for the pricing step, each stage bounded by its relaxation over the quota polytope; pure Go, the simplex's pass over the columns on two goroutines. With a time limit it returns its best distribution and a proven upper bound on the lowest probability.\n", legacyRuns)
 	fmt.Fprintf(&b, "Paper (Flanigan et al. 2021, commercial solver): 0.5 s for 70 people, 4,012 s for 1,727 people / 110 seats / 7 categories.\n\n")
 	fmt.Fprintf(&b, "| instance | people | seats | categories | profile types | algorithm | seconds (CPU) | min probability | proven bound on min | gini | panels |\n")
 	fmt.Fprintf(&b, "|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|\n")
