@@ -47,7 +47,9 @@ type Options struct {
 	LotterySize int
 	// TimeLimit, if positive, stops LEXIMIN after about this long with the
 	// best distribution found so far (Result.Optimal false); 0 computes
-	// the exact LEXIMIN distribution however long it takes.
+	// the exact LEXIMIN distribution however long it takes. Where a run
+	// stops depends on the machine's speed, so a draw under a time limit
+	// cannot be re-run to the same result: public, verifiable draws use 0.
 	TimeLimit time.Duration
 }
 
