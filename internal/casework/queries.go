@@ -103,6 +103,26 @@ func (c *Cases) readBox(ctx context.Context, f store.RequestFilter) ([]*rathaus.
 	end := f.SubmittedTo // zero: no upper bound for the first slice
 	covered, span := time.Duration(0), 24*time.Hour
 	err := c.db.ReadTx(ctx, func(tx *store.Tx) error {
+		// Where the store can count the box's matches cheaply, the first
+		// slice is sized from that count, as if the matches were spread
+		// evenly over the period: the last day alone says little (it
+		// held a tenth of the average in busy areas of the benchmark).
+		to := end
+		if to.IsZero() {
+			to = c.now()
+		}
+		if period := to.Sub(f.SubmittedFrom); period > 0 {
+			n, ok, err := tx.CountInBox(ctx, f)
+			if err != nil {
+				return err
+			}
+			if ok {
+				span = period
+				if n > need {
+					span = max(time.Duration(float64(period)*float64(need)/float64(n)*1.5), time.Hour)
+				}
+			}
+		}
 		for {
 			g := f
 			g.Offset, g.Limit, g.SubmittedTo = 0, need-len(out), end

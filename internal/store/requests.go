@@ -302,6 +302,32 @@ func newestFirst(a, b *rathaus.Request) int {
 	return cmp.Compare(b.ID, a.ID)
 }
 
+// CountInBox counts the requests whose position and submission time lie
+// in f's box and period, read from the R*Tree alone, without the rows:
+// an upper bound of what Requests(f) finds (it ignores every other
+// filter and the jurisdiction), for sizing the time slices of a map
+// query. ok is false on PostgreSQL, which has no index that counts a box
+// without reading its rows.
+func (tx *Tx) CountInBox(ctx context.Context, f RequestFilter) (n int, ok bool, err error) {
+	if tx.dialect != SQLite || !f.HasBox {
+		return 0, false, nil
+	}
+	args := []any{spaceUnit(f.MinLon, -1), spaceUnit(f.MaxLon, 1), spaceUnit(f.MinLat, -1), spaceUnit(f.MaxLat, 1),
+		int64(math.MinInt32), int64(math.MaxInt32)}
+	if !f.SubmittedFrom.IsZero() {
+		args[4] = spaceTime(f.SubmittedFrom, -1)
+	}
+	if !f.SubmittedTo.IsZero() {
+		args[5] = spaceTime(f.SubmittedTo, 1)
+	}
+	err = tx.queryRow(ctx, `SELECT count(*) FROM requests_space WHERE min_lon >= $1 AND max_lon <= $2
+		AND min_lat >= $3 AND max_lat <= $4 AND max_t >= $5 AND min_t <= $6`, args...).Scan(&n)
+	if err != nil {
+		return 0, false, fmt.Errorf("store: count requests in box: %w", err)
+	}
+	return n, true, nil
+}
+
 // spaceUnit converts a coordinate to the R*Tree's unit (1e-7 degrees, see
 // migration 00010), rounded down (dir < 0) or up, and one unit further,
 // so that a bound never excludes a point the exact condition includes.

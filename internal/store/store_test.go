@@ -111,7 +111,26 @@ func TestRequestsRoundTripAndFilters(t *testing.T) {
 				t.Errorf("%s: got %v, want %v", tt.name, got, tt.want)
 			}
 		}
+		// The R*Tree count (SQLite only) sees box and period, nothing else.
 		err := db.ReadTx(ctx, func(tx *store.Tx) error {
+			f := store.RequestFilter{JurisdictionID: j.ID, HasBox: true, MinLat: 52.2, MaxLat: 52.5, MinLon: 8.0, MaxLon: 8.3,
+				SubmittedFrom: t0.Add(time.Hour)}
+			n, ok, err := tx.CountInBox(ctx, f)
+			if err != nil {
+				return err
+			}
+			if want := db.Dialect() == store.SQLite; ok != want {
+				t.Errorf("CountInBox ok = %v, want %v", ok, want)
+			}
+			if ok && n != 2 {
+				t.Errorf("CountInBox = %d, want 2", n)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = db.ReadTx(ctx, func(tx *store.Tx) error {
 			r, err := tx.Request(ctx, j.ID, a.ID)
 			if err != nil {
 				return err
