@@ -303,26 +303,42 @@ func newestFirst(a, b *rathaus.Request) int {
 }
 
 // CountInBox counts the requests whose position and submission time lie
-// in f's box and period, read from the R*Tree alone, without the rows:
-// an upper bound of what Requests(f) finds (it ignores every other
-// filter and the jurisdiction), for sizing the time slices of a map
-// query. ok is false on PostgreSQL, which has no index that counts a box
-// without reading its rows.
+// in f's box and period from an index alone, without the rows: an upper
+// bound of what Requests(f) finds, for sizing the time slices of a map
+// query. SQLite counts its R*Tree (box and period, nothing else);
+// PostgreSQL counts the grid cells of f.Cells over the period with an
+// index-only scan of requests_cells. ok is false when neither applies
+// (PostgreSQL without cells).
 func (tx *Tx) CountInBox(ctx context.Context, f RequestFilter) (n int, ok bool, err error) {
-	if tx.dialect != SQLite || !f.HasBox {
+	if !f.HasBox {
 		return 0, false, nil
 	}
-	args := []any{spaceUnit(f.MinLon, -1), spaceUnit(f.MaxLon, 1), spaceUnit(f.MinLat, -1), spaceUnit(f.MaxLat, 1),
-		int64(math.MinInt32), int64(math.MaxInt32)}
-	if !f.SubmittedFrom.IsZero() {
-		args[4] = spaceTime(f.SubmittedFrom, -1)
+	var q string
+	var args []any
+	if tx.dialect == SQLite {
+		args = []any{spaceUnit(f.MinLon, -1), spaceUnit(f.MaxLon, 1), spaceUnit(f.MinLat, -1), spaceUnit(f.MaxLat, 1),
+			int64(math.MinInt32), int64(math.MaxInt32)}
+		if !f.SubmittedFrom.IsZero() {
+			args[4] = spaceTime(f.SubmittedFrom, -1)
+		}
+		if !f.SubmittedTo.IsZero() {
+			args[5] = spaceTime(f.SubmittedTo, 1)
+		}
+		q = `SELECT count(*) FROM requests_space WHERE min_lon >= $1 AND max_lon <= $2
+		AND min_lat >= $3 AND max_lat <= $4 AND max_t >= $5 AND min_t <= $6`
+	} else {
+		if len(f.Cells) == 0 {
+			return 0, false, nil
+		}
+		to := int64(math.MaxInt64)
+		if !f.SubmittedTo.IsZero() {
+			to = micros(f.SubmittedTo)
+		}
+		args = []any{f.JurisdictionID, f.Cells, micros(f.SubmittedFrom), to}
+		q = `SELECT count(*) FROM requests WHERE jurisdiction_id = $1 AND cell = ANY($2)
+		AND submitted_at >= $3 AND submitted_at < $4`
 	}
-	if !f.SubmittedTo.IsZero() {
-		args[5] = spaceTime(f.SubmittedTo, 1)
-	}
-	err = tx.queryRow(ctx, `SELECT count(*) FROM requests_space WHERE min_lon >= $1 AND max_lon <= $2
-		AND min_lat >= $3 AND max_lat <= $4 AND max_t >= $5 AND min_t <= $6`, args...).Scan(&n)
-	if err != nil {
+	if err := tx.queryRow(ctx, q, args...).Scan(&n); err != nil {
 		return 0, false, fmt.Errorf("store: count requests in box: %w", err)
 	}
 	return n, true, nil

@@ -120,10 +120,19 @@ func TestRequestsRoundTripAndFilters(t *testing.T) {
 				return err
 			}
 			if want := db.Dialect() == store.SQLite; ok != want {
-				t.Errorf("CountInBox ok = %v, want %v", ok, want)
+				t.Errorf("CountInBox without cells: ok = %v, want %v", ok, want)
 			}
 			if ok && n != 2 {
-				t.Errorf("CountInBox = %d, want 2", n)
+				t.Errorf("CountInBox without cells = %d, want 2", n)
+			}
+			// With cells both dialects count; insertRequest files
+			// requests b and c under cells 101 and 200.
+			f.Cells = []int64{101, 200}
+			if n, ok, err = tx.CountInBox(ctx, f); err != nil {
+				return err
+			}
+			if !ok || n != 2 {
+				t.Errorf("CountInBox with cells = %d, %v; want 2, true", n, ok)
 			}
 			return nil
 		})
