@@ -294,6 +294,32 @@ func TestSeedReports(t *testing.T) {
 			run.Results = append(run.Results, res)
 		}
 		rep.Runs = append(rep.Runs, run)
+
+		// The heat map's cell counts from the rollups equal the counts of
+		// the requests themselves, over a period with whole months and
+		// edge days, with and without a slice filter.
+		berlin, _ := time.LoadLocation("Europe/Berlin")
+		for _, svc := range []string{"", "pothole"} {
+			err := db.ReadTx(ctx, func(tx *store.Tx) error {
+				got, more, err := tx.CellCounts(ctx, store.QualityFilter{JurisdictionID: j.ID, FromDay: 20250815, ToDay: 20260301,
+					ServiceCode: svc}, 50)
+				if err != nil {
+					return err
+				}
+				want, wantMore, err := tx.HeatCells(ctx, store.HeatFilter{JurisdictionID: j.ID, ServiceCode: svc, Limit: 50,
+					From: time.Date(2025, 8, 15, 0, 0, 0, 0, berlin), To: time.Date(2026, 3, 2, 0, 0, 0, 0, berlin)})
+				if err != nil {
+					return err
+				}
+				if len(got) == 0 || fmt.Sprint(got) != fmt.Sprint(want) || more != wantMore {
+					t.Errorf("service %q: cell counts from the rollups %v (more %v), from the requests %v (more %v)", svc, got, more, want, wantMore)
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
 		// Every row says the figures are the same ("yes" before the target).
 		if md := rep.Markdown(); strings.Count(md, "| yes | p95 <") != len(run.Results) {
 			t.Errorf("report does not show the same figures for all %d cases:\n%s", len(run.Results), md)

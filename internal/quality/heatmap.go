@@ -67,9 +67,15 @@ func HeatMap(ctx context.Context, db *store.DB, s Slice, o HeatOptions) (*Heat, 
 	to := time.Date(s.To.Year(), s.To.Month(), s.To.Day()+1, 0, 0, 0, 0, loc)
 	f := store.HeatFilter{JurisdictionID: s.JurisdictionID, From: from, To: to, ServiceCode: s.ServiceCode,
 		DepartmentID: s.DepartmentID, Channel: s.Channel, Limit: o.Cells}
+	qf, err := e.filter(s)
+	if err != nil {
+		return nil, err
+	}
 	h := &Heat{}
 	err = db.ReadTx(ctx, func(tx *store.Tx) error {
-		counts, more, err := tx.HeatCells(ctx, f)
+		// The counts come from the projector's cell rollups; only the
+		// streets of the few top cells read requests.
+		counts, more, err := tx.CellCounts(ctx, qf, o.Cells)
 		if err != nil {
 			return err
 		}

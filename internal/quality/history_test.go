@@ -3,6 +3,7 @@ package quality_test
 import (
 	"context"
 	"fmt"
+	"github.com/rathaus/rathaus/internal/geo"
 	"math"
 	"reflect"
 	"testing"
@@ -112,12 +113,15 @@ func (tw *town) add(t *testing.T, service string, ch rathaus.Channel, submitted 
 	r := &rathaus.Request{JurisdictionID: tw.j.ID, Number: fmt.Sprintf("2026-%06d", tw.nextNumber), Token: fmt.Sprintf("tok%d", tw.nextNumber),
 		ServiceID: s.ID, ServiceCode: s.Code, State: rathaus.StateNew, Channel: ch, DepartmentID: s.DefaultDepartment,
 		Address: "Markt 1", Public: true, SubmittedAt: at(submitted).UTC(), UpdatedAt: at(submitted).UTC()}
+	// Three neighbouring grid cells in turn, for the heat map.
+	p := geo.Point{Lat: 52.2801 + 0.0025*float64(tw.nextNumber%3), Lon: 8.0402}
+	r.HasLocation, r.Lat, r.Lon = true, p.Lat, p.Lon
 	all := append([]ev{
 		{typ: rathaus.EventSubmitted, when: submitted, to: rathaus.StateNew, body: string(ch)},
 		{typ: rathaus.EventRouted, when: submitted, dept: s.DefaultDepartment},
 	}, evs...)
 	err := tw.db.WriteTx(ctx, func(tx *store.Tx) error {
-		if err := tx.InsertRequest(ctx, r, 0); err != nil {
+		if err := tx.InsertRequest(ctx, r, geo.Cell(p)); err != nil {
 			return err
 		}
 		for _, e := range all {

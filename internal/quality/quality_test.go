@@ -37,6 +37,13 @@ func exportAll(t *testing.T, db *store.DB, jid int64, now time.Time) []byte {
 				t.Fatal(err)
 			}
 		}
+		heat, err := quality.HeatMap(ctx, db, quality.Slice{JurisdictionID: jid, From: day(period[0]), To: day(period[1])}, quality.HeatOptions{Streets: 3})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.NewEncoder(&buf).Encode(heat); err != nil {
+			t.Fatal(err)
+		}
 		for _, iv := range []string{"day", "week", "month"} {
 			pts, err := quality.Series(ctx, db, quality.Slice{JurisdictionID: jid, From: day(period[0]), To: day(period[1])}, iv)
 			if err != nil {
@@ -80,6 +87,9 @@ func TestRebuildEqualsIncremental(t *testing.T) {
 		}
 		if !bytes.Contains(rebuilt, []byte("pothole,Schlagloch,4,0,1.00,2.00,11.50,28.00,0.6667,0,0.3333,0.2500,0.0000,,0.5000,0.0,,3,2")) {
 			t.Errorf("export lacks the hand-checked pothole row:\n%s", rebuilt)
+		}
+		if !bytes.Contains(rebuilt, []byte(`"Cells":[{"Cell":`)) {
+			t.Errorf("export lacks heat map cells:\n%s", rebuilt)
 		}
 		if rounds < 8 {
 			t.Errorf("only %d projector rounds ran", rounds)

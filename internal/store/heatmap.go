@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"github.com/rathaus/rathaus/internal/geo"
 	"strings"
 	"time"
 )
@@ -101,25 +102,53 @@ func (tx *Tx) CellAddresses(ctx context.Context, f HeatFilter, cells []int64) (m
 	if len(cells) == 0 {
 		return out, nil
 	}
+	if tx.dialect == SQLite {
+		// SQLite has no index on cell (00010 dropped it for the R*Tree):
+		// each cell is a box of the R*Tree over the period, and the cell
+		// condition keeps exactly its requests.
+		for _, c := range cells {
+			if err := tx.cellAddresses(ctx, f, []int64{c}, out); err != nil {
+				return nil, err
+			}
+		}
+		return out, nil
+	}
+	if err := tx.cellAddresses(ctx, f, cells, out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// cellAddresses adds the addresses of cells to out; on SQLite cells is a
+// single cell, read through the R*Tree.
+func (tx *Tx) cellAddresses(ctx context.Context, f HeatFilter, cells []int64, out map[int64][]AddressCount) error {
 	var args []any
 	arg := func(v any) string {
 		args = append(args, v)
 		return fmt.Sprintf("$%d", len(args))
 	}
-	q := `SELECT cell, address, count(*) FROM requests WHERE ` + f.where(arg) + ` AND address <> '' AND cell IN (` +
-		listArgs(arg, cells) + `) GROUP BY cell, address ORDER BY 1, 3 DESC, 2`
+	from := "requests"
+	where := f.where(arg) + ` AND address <> '' AND cell IN (` + listArgs(arg, cells) + `)`
+	if tx.dialect == SQLite {
+		b := geo.CellBBox(cells[0])
+		from = "requests_space CROSS JOIN requests ON requests.id = requests_space.request_id"
+		where += " AND min_lon >= " + arg(spaceUnit(b.MinLon, -1)) + " AND max_lon <= " + arg(spaceUnit(b.MaxLon, 1)) +
+			" AND min_lat >= " + arg(spaceUnit(b.MinLat, -1)) + " AND max_lat <= " + arg(spaceUnit(b.MaxLat, 1)) +
+			" AND max_t >= " + arg(spaceTime(f.From, -1)) + " AND min_t <= " + arg(spaceTime(f.To, 1))
+	}
+	q := `SELECT cell, address, count(*) FROM ` + from + ` WHERE ` + where + ` GROUP BY cell, address ORDER BY 1, 3 DESC, 2`
 	rows, err := tx.query(ctx, q, args...)
 	if err != nil {
-		return nil, fmt.Errorf("store: cell addresses: %w", err)
+		return fmt.Errorf("store: cell addresses: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var cell int64
 		var a AddressCount
 		if err := rows.Scan(&cell, &a.Address, &a.Count); err != nil {
-			return nil, fmt.Errorf("store: cell addresses: %w", err)
+			return fmt.Errorf("store: cell addresses: %w", err)
 		}
 		out[cell] = append(out[cell], a)
 	}
-	return out, rows.Err()
+	return rows.Err()
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/rathaus/rathaus"
+	"github.com/rathaus/rathaus/internal/geo"
 	"github.com/rathaus/rathaus/internal/store"
 	"github.com/rathaus/rathaus/internal/store/storetest"
 )
@@ -33,13 +34,22 @@ func TestHeatCellsAndAddresses(t *testing.T) {
 			{100, 50 * time.Hour, rathaus.ChannelWeb, 1, "Lindenstraße 9"},  // after it
 			{0, time.Hour, rathaus.ChannelWeb, 1, "ohne Ort"},               // no location
 		}
+		// The cells are named 100, 200 and 101 in the table; the requests
+		// lie in three real grid cells (SQLite finds a cell's requests
+		// through the R*Tree by the cell's box), which label maps back.
+		places := map[int64]geo.Point{100: {Lat: 52.2801, Lon: 8.0402}, 200: {Lat: 52.3012, Lon: 8.1013}, 101: {Lat: 52.2830, Lon: 8.0402}}
+		cellOf, label := map[int64]int64{}, map[int64]int64{}
+		for name, p := range places {
+			cellOf[name], label[geo.Cell(p)] = geo.Cell(p), name
+		}
 		err := db.WriteTx(ctx, func(tx *store.Tx) error {
 			for i, q := range reqs {
 				at := t0.Add(q.at)
+				p := places[q.cell]
 				r := &rathaus.Request{JurisdictionID: j.ID, Number: fmt.Sprintf("2026-%06d", i+1), Token: fmt.Sprint("heat", i),
 					ServiceID: s.ID, ServiceCode: s.Code, State: rathaus.StateNew, Channel: q.channel, DepartmentID: q.dept,
-					HasLocation: q.cell != 0, Address: q.address, SubmittedAt: at, UpdatedAt: at}
-				if err := tx.InsertRequest(ctx, r, q.cell); err != nil {
+					HasLocation: q.cell != 0, Lat: p.Lat, Lon: p.Lon, Address: q.address, SubmittedAt: at, UpdatedAt: at}
+				if err := tx.InsertRequest(ctx, r, cellOf[q.cell]); err != nil {
 					return err
 				}
 			}
@@ -72,7 +82,7 @@ func TestHeatCellsAndAddresses(t *testing.T) {
 						if i > 0 {
 							got += " "
 						}
-						got += fmt.Sprintf("%d:%d", c.Cell, c.Count)
+						got += fmt.Sprintf("%d:%d", label[c.Cell], c.Count)
 					}
 					more = m
 					return err
@@ -89,12 +99,12 @@ func TestHeatCellsAndAddresses(t *testing.T) {
 		var addrs map[int64][]store.AddressCount
 		if err := db.ReadTx(ctx, func(tx *store.Tx) error {
 			var err error
-			addrs, err = tx.CellAddresses(ctx, base, []int64{100, 200})
+			addrs, err = tx.CellAddresses(ctx, base, []int64{cellOf[100], cellOf[200]})
 			return err
 		}); err != nil {
 			t.Fatal(err)
 		}
-		got := fmt.Sprint(addrs[100], addrs[200], len(addrs))
+		got := fmt.Sprint(addrs[cellOf[100]], addrs[cellOf[200]], len(addrs))
 		if want := "[{Lindenstraße 2 2} {Lindenstraße 4 1}] [{Am Wall 3 1}] 2"; got != want {
 			t.Errorf("CellAddresses = %s, want %s", got, want)
 		}

@@ -321,7 +321,7 @@ func (tx *Tx) ClearDirtyDays(ctx context.Context, jurisdictionID int64, days []i
 // before a rebuild from the events.
 func (tx *Tx) ResetQuality(ctx context.Context) error {
 	for _, table := range []string{"quality_daily", "quality_daily_values", "quality_daily_backlog", "quality_monthly",
-		"quality_monthly_values", "quality_monthly_backlog", "request_facts", "quality_checkpoint", "quality_dirty_days"} {
+		"quality_monthly_values", "quality_monthly_backlog", "quality_daily_cells", "quality_monthly_cells", "request_facts", "quality_checkpoint", "quality_dirty_days"} {
 		if _, err := tx.exec(ctx, `DELETE FROM `+table); err != nil {
 			return fmt.Errorf("store: reset %s: %w", table, err)
 		}

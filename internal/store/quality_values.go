@@ -1,8 +1,10 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -18,6 +20,7 @@ type sliceDay struct {
 // dayValues is what one quality_daily_values row holds, before encoding.
 type dayValues struct {
 	response, resolution, openSubmitted, openDue []int64
+	cells                                        map[int64]int64 // requests with a location, per geo.Cell
 }
 
 // recomputeDailyValues rebuilds the value lists and the backlog of the given days (in is
@@ -25,7 +28,7 @@ type dayValues struct {
 // request_facts. It reads the facts in Go rather than in SQL because the
 // lists are encoded here, and a day is a few thousand facts at most.
 func (tx *Tx) recomputeDailyValues(ctx context.Context, jurisdictionID int64, in string, args []any) error {
-	for _, table := range []string{"quality_daily_values", "quality_daily_backlog"} {
+	for _, table := range []string{"quality_daily_values", "quality_daily_backlog", "quality_daily_cells"} {
 		if _, err := tx.exec(ctx, `DELETE FROM `+table+` WHERE jurisdiction_id = $1 AND day IN (`+in+`)`, args...); err != nil {
 			return fmt.Errorf("store: clear %s: %w", table, err)
 		}
@@ -39,20 +42,27 @@ func (tx *Tx) recomputeDailyValues(ctx context.Context, jurisdictionID int64, in
 		}
 		return v
 	}
-	rows, err := tx.query(ctx, `SELECT submitted_day, service_code, department_id, channel, first_response_secs, open,
-		submitted_at, due_at FROM request_facts WHERE jurisdiction_id = $1 AND submitted_day IN (`+in+`)`, args...)
+	rows, err := tx.query(ctx, `SELECT f.submitted_day, f.service_code, f.department_id, f.channel, f.first_response_secs,
+		f.open, f.submitted_at, f.due_at, r.cell FROM request_facts f JOIN requests r ON r.id = f.request_id
+		WHERE f.jurisdiction_id = $1 AND f.submitted_day IN (`+in+`)`, args...)
 	if err != nil {
 		return fmt.Errorf("store: daily values: %w", err)
 	}
 	for rows.Next() {
 		var k sliceDay
-		var resp, sub, due int64
+		var resp, sub, due, cell int64
 		var open int
-		if err := rows.Scan(&k.day, &k.serviceCode, &k.departmentID, &k.channel, &resp, &open, &sub, &due); err != nil {
+		if err := rows.Scan(&k.day, &k.serviceCode, &k.departmentID, &k.channel, &resp, &open, &sub, &due, &cell); err != nil {
 			rows.Close()
 			return fmt.Errorf("store: daily values: %w", err)
 		}
 		v := get(k)
+		if cell > 0 {
+			if v.cells == nil {
+				v.cells = map[int64]int64{}
+			}
+			v.cells[cell]++
+		}
 		if resp >= 0 {
 			v.response = append(v.response, resp)
 		}
@@ -91,7 +101,13 @@ func (tx *Tx) recomputeDailyValues(ctx context.Context, jurisdictionID int64, in
 		"jurisdiction_id, day, service_code, department_id, channel, response_secs, resolution_secs", 7)
 	backlog := newBulkWriter(tx, "quality_daily_backlog",
 		"jurisdiction_id, day, service_code, department_id, channel, open_count, open_submitted, open_due", 8)
+	cells := newBulkWriter(tx, "quality_daily_cells", "jurisdiction_id, day, service_code, department_id, channel, cells", 6)
 	for k, v := range rowsOf {
+		if len(v.cells) > 0 {
+			if err := cells.add(ctx, jurisdictionID, k.day, k.serviceCode, k.departmentID, k.channel, encodeCounts(v.cells)); err != nil {
+				return err
+			}
+		}
 		if len(v.response)+len(v.resolution) > 0 {
 			if err := values.add(ctx, jurisdictionID, k.day, k.serviceCode, k.departmentID, k.channel,
 				encodeValues(v.response), encodeValues(v.resolution)); err != nil {
@@ -106,6 +122,9 @@ func (tx *Tx) recomputeDailyValues(ctx context.Context, jurisdictionID int64, in
 		}
 	}
 	if err := values.flush(ctx); err != nil {
+		return err
+	}
+	if err := cells.flush(ctx); err != nil {
 		return err
 	}
 	return backlog.flush(ctx)
@@ -350,7 +369,7 @@ func (tx *Tx) recomputeMonths(ctx context.Context, jurisdictionID int64, days []
 	}
 	for _, m := range months {
 		args := []any{jurisdictionID, m, m + 30}
-		for _, table := range []string{"quality_monthly", "quality_monthly_values", "quality_monthly_backlog"} {
+		for _, table := range []string{"quality_monthly", "quality_monthly_values", "quality_monthly_backlog", "quality_monthly_cells"} {
 			if _, err := tx.exec(ctx, `DELETE FROM `+table+` WHERE jurisdiction_id = $1 AND day = $2`, jurisdictionID, m); err != nil {
 				return fmt.Errorf("store: clear %s: %w", table, err)
 			}
@@ -372,6 +391,9 @@ func (tx *Tx) recomputeMonths(ctx context.Context, jurisdictionID int64, days []
 		}
 		if err := tx.mergeMonthLists(ctx, m, args, "quality_daily_backlog", "quality_monthly_backlog",
 			"open_submitted, open_due", true); err != nil {
+			return err
+		}
+		if err := tx.mergeMonthCells(ctx, m, args); err != nil {
 			return err
 		}
 	}
@@ -433,4 +455,92 @@ func (tx *Tx) mergeMonthLists(ctx context.Context, m int, args []any, src, dst, 
 		}
 	}
 	return w.flush(ctx)
+}
+
+// mergeMonthCells writes the cell counts of month m, one row per slice,
+// summed from the day rows.
+func (tx *Tx) mergeMonthCells(ctx context.Context, m int, args []any) error {
+	type slice struct {
+		serviceCode  string
+		departmentID int64
+		channel      string
+	}
+	merged := map[slice]map[int64]int64{}
+	rows, err := tx.query(ctx, `SELECT service_code, department_id, channel, cells FROM quality_daily_cells
+		WHERE jurisdiction_id = $1 AND day BETWEEN $2 AND $3`, args...)
+	if err != nil {
+		return fmt.Errorf("store: merge cells of month %d: %w", m, err)
+	}
+	var b []byte
+	for rows.Next() {
+		var k slice
+		if err := rows.Scan(&k.serviceCode, &k.departmentID, &k.channel, &b); err != nil {
+			rows.Close()
+			return fmt.Errorf("store: merge cells of month %d: %w", m, err)
+		}
+		if merged[k] == nil {
+			merged[k] = map[int64]int64{}
+		}
+		if err := addCounts(merged[k], b); err != nil {
+			rows.Close()
+			return fmt.Errorf("store: merge cells of month %d: %w", m, err)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("store: merge cells of month %d: %w", m, err)
+	}
+	w := newBulkWriter(tx, "quality_monthly_cells", "jurisdiction_id, day, service_code, department_id, channel, cells", 6)
+	for k, counts := range merged {
+		if err := w.add(ctx, args[0], m, k.serviceCode, k.departmentID, k.channel, encodeCounts(counts)); err != nil {
+			return err
+		}
+	}
+	return w.flush(ctx)
+}
+
+// CellCounts returns the number of requests with a location submitted on
+// the filter's days, per grid cell, from the rollups: the busiest limit
+// cells (most requests first, then by cell number) and whether there were
+// more. It gives what HeatCells counts in requests, without reading them.
+func (tx *Tx) CellCounts(ctx context.Context, f QualityFilter, limit int) ([]CellCount, bool, error) {
+	if limit <= 0 {
+		limit = DefaultHeatCells
+	}
+	f.GroupBy = ""
+	var args []any
+	var parts []string
+	for _, sp := range f.spans() {
+		parts = append(parts, `SELECT cells FROM `+sp.prefix+`_cells WHERE `+f.whereDays("day", sp.from, sp.to, &args))
+	}
+	rows, err := tx.query(ctx, strings.Join(parts, " UNION ALL "), args...)
+	if err != nil {
+		return nil, false, fmt.Errorf("store: cell counts: %w", err)
+	}
+	defer rows.Close()
+	counts := map[int64]int64{}
+	var b []byte
+	for rows.Next() {
+		if err := rows.Scan(&b); err != nil {
+			return nil, false, fmt.Errorf("store: cell counts: %w", err)
+		}
+		if err := addCounts(counts, b); err != nil {
+			return nil, false, fmt.Errorf("store: cell counts: %w", err)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, false, fmt.Errorf("store: cell counts: %w", err)
+	}
+	out := make([]CellCount, 0, len(counts))
+	for c, n := range counts {
+		out = append(out, CellCount{Cell: c, Count: n})
+	}
+	slices.SortFunc(out, func(a, b CellCount) int {
+		if a.Count != b.Count {
+			return cmp.Compare(b.Count, a.Count)
+		}
+		return cmp.Compare(a.Cell, b.Cell)
+	})
+	more := len(out) > limit
+	return out[:min(limit, len(out))], more, nil
 }

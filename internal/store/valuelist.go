@@ -64,3 +64,67 @@ func appendValues(dst []int64, b []byte) ([]int64, error) {
 	}
 	return dst, nil
 }
+
+// Count lists hold a multiset of keys (grid cells) as the number of
+// distinct keys, then for each in ascending order the gap to the previous
+// key (the first key zigzag-encoded) and its count, all as varints.
+
+// encodeCounts encodes counts (key -> count, counts above zero).
+func encodeCounts(counts map[int64]int64) []byte {
+	keys := make([]int64, 0, len(counts))
+	for k := range counts {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	b := make([]byte, 0, 2+5*len(keys))
+	b = binary.AppendUvarint(b, uint64(len(keys)))
+	var prev int64
+	for i, k := range keys {
+		if i == 0 {
+			b = binary.AppendVarint(b, k)
+		} else {
+			b = binary.AppendUvarint(b, uint64(k-prev))
+		}
+		b = binary.AppendUvarint(b, uint64(counts[k]))
+		prev = k
+	}
+	return b
+}
+
+// addCounts decodes b and adds its counts to dst.
+func addCounts(dst map[int64]int64, b []byte) error {
+	if len(b) == 0 {
+		return nil
+	}
+	n, k := binary.Uvarint(b)
+	if k <= 0 || n > uint64(len(b)) {
+		return errBadValues
+	}
+	b = b[k:]
+	var key int64
+	for i := range n {
+		if i == 0 {
+			v, k := binary.Varint(b)
+			if k <= 0 {
+				return errBadValues
+			}
+			key, b = v, b[k:]
+		} else {
+			d, k := binary.Uvarint(b)
+			if k <= 0 {
+				return errBadValues
+			}
+			key, b = key+int64(d), b[k:]
+		}
+		c, k := binary.Uvarint(b)
+		if k <= 0 {
+			return errBadValues
+		}
+		dst[key] += int64(c)
+		b = b[k:]
+	}
+	if len(b) != 0 {
+		return errBadValues
+	}
+	return nil
+}

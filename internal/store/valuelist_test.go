@@ -1,6 +1,7 @@
 package store
 
 import (
+	"fmt"
 	"slices"
 	"testing"
 )
@@ -65,5 +66,21 @@ func TestQualityFilterSpans(t *testing.T) {
 				t.Errorf("spans = %v, want %v", got, tc.want)
 			}
 		})
+	}
+}
+
+func TestCountListRoundTrip(t *testing.T) {
+	in := map[int64]int64{5290000047: 3, 5290000048: 1, 5300000047: 12, -4: 2}
+	got := map[int64]int64{5290000047: 1}
+	if err := addCounts(got, encodeCounts(in)); err != nil {
+		t.Fatal(err)
+	}
+	want := map[int64]int64{5290000047: 4, 5290000048: 1, 5300000047: 12, -4: 2}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("counts = %v, want %v", got, want)
+	}
+	b := encodeCounts(in)
+	if err := addCounts(map[int64]int64{}, b[:len(b)-1]); err == nil {
+		t.Error("a truncated count list decoded without error")
 	}
 }
