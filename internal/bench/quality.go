@@ -229,7 +229,7 @@ func (r QualityReport) Markdown() string {
 					limit = 100
 				}
 				verdict := "yes"
-				if pg.Errors > 0 || ms(pg.P95) >= limit {
+				if pg.Errors > 0 || pg.Requests == 0 || ms(pg.P95) >= limit {
 					verdict = "**no**"
 				}
 				p("| %s | %s | %.1f | %.1f | %.1f | p95 < %g ms | %s |\n", pg.Name, thousands(pg.Requests), ms(pg.P50), ms(pg.P95), ms(pg.P99),

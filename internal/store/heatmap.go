@@ -95,48 +95,48 @@ type AddressCount struct {
 }
 
 // CellAddresses returns, for the given cells, the addresses the filter's
-// requests gave and how often, most frequent first. The caller decides
+// requests gave and how often (counted among up to addressSample requests
+// of each cell), most frequent first. The caller decides
 // what of an address it may show (a street, not a house number).
 func (tx *Tx) CellAddresses(ctx context.Context, f HeatFilter, cells []int64) (map[int64][]AddressCount, error) {
 	out := map[int64][]AddressCount{}
 	if len(cells) == 0 {
 		return out, nil
 	}
-	if tx.dialect == SQLite {
-		// SQLite has no index on cell (00010 dropped it for the R*Tree):
-		// each cell is a box of the R*Tree over the period, and the cell
-		// condition keeps exactly its requests.
-		for _, c := range cells {
-			if err := tx.cellAddresses(ctx, f, []int64{c}, out); err != nil {
-				return nil, err
-			}
+	// One cell at a time, each from at most addressSample of its requests:
+	// a busy cell has thousands a year, and its main street shows in a few
+	// hundred as well. On SQLite, which has no index on cell (00010
+	// dropped it for the R*Tree), a cell is a box of the R*Tree over the
+	// period, and the cell condition keeps exactly its requests.
+	for _, c := range cells {
+		if err := tx.cellAddresses(ctx, f, c, out); err != nil {
+			return nil, err
 		}
-		return out, nil
-	}
-	if err := tx.cellAddresses(ctx, f, cells, out); err != nil {
-		return nil, err
 	}
 	return out, nil
 }
 
-// cellAddresses adds the addresses of cells to out; on SQLite cells is a
-// single cell, read through the R*Tree.
-func (tx *Tx) cellAddresses(ctx context.Context, f HeatFilter, cells []int64, out map[int64][]AddressCount) error {
+// addressSample is how many requests of a cell CellAddresses reads.
+const addressSample = 500
+
+// cellAddresses adds the addresses of one cell to out.
+func (tx *Tx) cellAddresses(ctx context.Context, f HeatFilter, cell int64, out map[int64][]AddressCount) error {
 	var args []any
 	arg := func(v any) string {
 		args = append(args, v)
 		return fmt.Sprintf("$%d", len(args))
 	}
 	from := "requests"
-	where := f.where(arg) + ` AND address <> '' AND cell IN (` + listArgs(arg, cells) + `)`
+	where := f.where(arg) + ` AND address <> '' AND cell = ` + arg(cell)
 	if tx.dialect == SQLite {
-		b := geo.CellBBox(cells[0])
+		b := geo.CellBBox(cell)
 		from = "requests_space CROSS JOIN requests ON requests.id = requests_space.request_id"
 		where += " AND min_lon >= " + arg(spaceUnit(b.MinLon, -1)) + " AND max_lon <= " + arg(spaceUnit(b.MaxLon, 1)) +
 			" AND min_lat >= " + arg(spaceUnit(b.MinLat, -1)) + " AND max_lat <= " + arg(spaceUnit(b.MaxLat, 1)) +
 			" AND max_t >= " + arg(spaceTime(f.From, -1)) + " AND min_t <= " + arg(spaceTime(f.To, 1))
 	}
-	q := `SELECT cell, address, count(*) FROM ` + from + ` WHERE ` + where + ` GROUP BY cell, address ORDER BY 1, 3 DESC, 2`
+	q := `SELECT cell, address, count(*) FROM (SELECT cell, address FROM ` + from + ` WHERE ` + where + ` LIMIT ` + arg(addressSample) +
+		`) AS sample GROUP BY cell, address ORDER BY 1, 3 DESC, 2`
 	rows, err := tx.query(ctx, q, args...)
 	if err != nil {
 		return fmt.Errorf("store: cell addresses: %w", err)
