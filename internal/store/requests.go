@@ -540,10 +540,15 @@ func (tx *Tx) EraseExpiredContacts(ctx context.Context, now time.Time) (int64, e
 	if err != nil || n == 0 {
 		return n, err
 	}
-	// Subscribers and pending confirmations of those requests go too.
+	// Subscribers and pending confirmations of those requests go too, and
+	// the free texts of their survey (the rating's comment and the answers
+	// to text questions), which may name or describe the citizen; scores
+	// and yes/no answers stay, as they are figures and not personal data.
 	for _, q := range []string{
 		`DELETE FROM request_subscribers WHERE request_id IN (SELECT id FROM requests WHERE erased_at = $1)`,
 		`DELETE FROM email_confirmations WHERE request_id IN (SELECT id FROM requests WHERE erased_at = $1)`,
+		`UPDATE ratings SET comment = '' WHERE comment <> '' AND request_id IN (SELECT id FROM requests WHERE erased_at = $1)`,
+		`UPDATE survey_answers SET text = '' WHERE text <> '' AND request_id IN (SELECT id FROM requests WHERE erased_at = $1)`,
 	} {
 		if _, err := tx.exec(ctx, q, micros(now)); err != nil {
 			return 0, fmt.Errorf("store: erase expired subscribers: %w", err)
