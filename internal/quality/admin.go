@@ -107,16 +107,16 @@ func (a *Admin) CreateTarget(ctx context.Context, actor *rathaus.User, t *store.
 	switch t.By {
 	case "service":
 		if e.services[t.SliceKey] == nil {
-			return rathaus.Invalidf("slice_key", "no service %q", t.SliceKey)
+			return rathaus.Invalidf("slice", "no service %q", t.SliceKey)
 		}
 	case "department":
 		id, _ := strconv.ParseInt(t.SliceKey, 10, 64)
 		if e.depts[id] == nil {
-			return rathaus.Invalidf("slice_key", "no department %q", t.SliceKey)
+			return rathaus.Invalidf("slice", "no department %q", t.SliceKey)
 		}
 	case "channel":
 		if !slices.Contains(Channels, rathaus.Channel(t.SliceKey)) {
-			return rathaus.Invalidf("slice_key", "no channel %q", t.SliceKey)
+			return rathaus.Invalidf("slice", "no channel %q", t.SliceKey)
 		}
 	}
 	if t.DepartmentID != 0 && e.depts[t.DepartmentID] == nil {

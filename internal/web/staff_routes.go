@@ -33,6 +33,8 @@ func (s *server) staffPages(mux *http.ServeMux) {
 	s.staff(mux, "POST /staff/admin/services/{id}", admin, s.ui.AdminSaveService)
 	s.staff(mux, "POST /staff/admin/services/{id}/attributes", admin, s.ui.AdminSaveAttribute)
 	s.staff(mux, "POST /staff/admin/services/{id}/attributes/{code}/delete", admin, s.ui.AdminRemoveAttribute)
+	s.staff(mux, "GET /staff/admin/services/{id}/survey", admin, s.ui.AdminSurvey) // internal/web/ui/quality_feedback.go
+	s.staff(mux, "POST /staff/admin/services/{id}/survey", admin, s.ui.AdminSaveSurvey)
 	s.staff(mux, "GET /staff/admin/routing", admin, s.ui.AdminRouting)
 	s.staff(mux, "POST /staff/admin/routing", admin, s.ui.AdminAddRule)
 	s.staff(mux, "POST /staff/admin/routing/{id}/delete", admin, s.ui.AdminDeleteRule)
@@ -45,6 +47,16 @@ func (s *server) staffPages(mux *http.ServeMux) {
 	s.staff(mux, "GET /staff/quality", rathaus.RoleLead, s.ui.QualityDashboard) // internal/web/ui/quality_dashboard.go
 	s.staff(mux, "GET /staff/quality.csv", rathaus.RoleLead, s.ui.QualityExport("csv"))
 	s.staff(mux, "GET /staff/quality.json", rathaus.RoleLead, s.ui.QualityExport("json"))
+	// Targets and manual indicators (internal/web/ui/quality_admin.go).
+	s.staff(mux, "GET /staff/quality/targets", rathaus.RoleLead, s.ui.QualityTargets)
+	s.staff(mux, "POST /staff/quality/targets", rathaus.RoleLead, s.ui.QualityCreateTarget)
+	s.staff(mux, "POST /staff/quality/targets/{id}/delete", rathaus.RoleLead, s.ui.QualityDeleteTarget)
+	s.staff(mux, "GET /staff/quality/indicators", rathaus.RoleLead, s.ui.QualityIndicators)
+	s.staff(mux, "POST /staff/quality/indicators", rathaus.RoleLead, s.ui.QualitySaveIndicator)
+	s.staff(mux, "POST /staff/quality/indicators/values", rathaus.RoleLead, s.ui.QualitySaveValue)
+	s.staff(mux, "POST /staff/quality/indicators/import", rathaus.RoleLead, s.ui.QualityImport)
+	// Survey free texts of a department (internal/web/ui/quality_feedback.go).
+	s.staff(mux, "GET /staff/quality/feedback", rathaus.RoleLead, s.ui.QualityFeedback)
 
 	// Sortition: upload a pool, draw in the background, download the
 	// results (internal/web/ui/sortition.go).

@@ -150,6 +150,11 @@ type qualityDashboard struct {
 	Series    seriesData // the charts of the slice (the whole town without a drill-down)
 	Heat      heatView
 	Overdue   overdueList // drill-down only
+	Manual    []manualRow // manual indicators with their latest values (no drill-down)
+	// Questions are the answers per survey question of a drilled service;
+	// FeedbackURL lists the free texts of a drilled department.
+	Questions   []questionView
+	FeedbackURL string
 }
 
 // QualityDashboard is GET /staff/quality (lead and up): every slice at a
@@ -206,6 +211,13 @@ func (u *UI) QualityDashboard(w http.ResponseWriter, r *http.Request) {
 			u.Error(w, r, err)
 			return
 		}
+		if err := u.surveyDrill(r, j, s, &d); err != nil {
+			u.Error(w, r, err)
+			return
+		}
+	} else if err := u.manualDrill(r, j, &d); err != nil {
+		u.Error(w, r, err)
+		return
 	}
 	u.Render(w, r, http.StatusOK, "quality_dashboard", u.Catalog.T(loc, "quality.dashboard.title"), d)
 }

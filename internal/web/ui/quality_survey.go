@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/rathaus/rathaus"
 	"github.com/rathaus/rathaus/internal/quality"
@@ -21,6 +23,17 @@ type surveyPage struct {
 	ScoreErr   string // message key
 	CommentErr string // message key
 	NotClosed  bool
+	// Questions are the service's own questions, shown once the score is
+	// recorded; Answers what was given so far, by question ID.
+	Questions []surveyQuestion
+}
+
+// surveyQuestion is one question of the service on the survey page.
+type surveyQuestion struct {
+	ID         int64
+	Kind, Text string
+	Value      string // the answer as the form holds it: "1".."5", "yes"/"no", or text
+	Err        string // message key
 }
 
 var surveyScores = []int{1, 2, 3, 4, 5}
@@ -91,6 +104,10 @@ func (u *UI) SurveyPage(w http.ResponseWriter, r *http.Request) {
 		}
 		p.Score, p.Saved = score, true
 	}
+	if err := u.surveyQuestions(r, sv, j.ID, token, &p, nil); err != nil {
+		u.Error(w, r, err)
+		return
+	}
 	u.Render(w, r, http.StatusOK, "survey", u.Catalog.T(Locale(r), "quality.survey.title"), p)
 }
 
@@ -119,6 +136,10 @@ func (u *UI) SurveyComment(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := surveyPage{Token: token, Scores: surveyScores, Comment: r.PostForm.Get("comment")}
+	if err := u.surveyQuestions(r, sv, j.ID, token, &p, r.PostForm); err != nil {
+		u.Error(w, r, err)
+		return
+	}
 	score, err := strconv.Atoi(r.PostForm.Get("score"))
 	if err != nil || score < 1 || score > 5 {
 		p.ScoreErr = "quality.survey.score.missing"
@@ -126,9 +147,28 @@ func (u *UI) SurveyComment(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.Score = score
+	answers := map[int64]string{}
+	for _, q := range p.Questions {
+		answers[q.ID] = q.Value
+	}
+	// The answers are checked before the score is stored, so that a bad
+	// answer changes nothing; Answer checks them again in its transaction.
+	for i, q := range p.Questions {
+		if _, _, err := quality.ParseAnswer(&store.SurveyQuestion{ID: q.ID, Kind: q.Kind}, q.Value); err != nil {
+			p.Questions[i].Err = "qa.answer.invalid." + q.Kind
+			u.Render(w, r, http.StatusUnprocessableEntity, "survey", u.Catalog.T(Locale(r), "quality.survey.title"), p)
+			return
+		}
+	}
 	if _, err := sv.Rate(ctx, j.ID, token, score, p.Comment); err != nil {
 		u.surveyError(w, r, p, err)
 		return
+	}
+	if len(p.Questions) > 0 {
+		if err := sv.Answer(ctx, j.ID, token, answers); err != nil {
+			u.Error(w, r, err)
+			return
+		}
 	}
 	SetFlash(w, "quality.survey.saved")
 	http.Redirect(w, r, "/bewertung/"+token+"?score="+strconv.Itoa(score), http.StatusSeeOther)
@@ -153,3 +193,32 @@ func (u *UI) surveyError(w http.ResponseWriter, r *http.Request, p surveyPage, e
 		u.Error(w, r, err)
 	}
 }
+
+// surveyQuestions fills p.Questions with the service's active questions
+// and the answers given so far, or those of form when it is a POST.
+func (u *UI) surveyQuestions(r *http.Request, sv *quality.Surveys, jurisdictionID int64, token string, p *surveyPage, form url.Values) error {
+	qn, err := sv.Questions(r.Context(), jurisdictionID, token)
+	if err != nil {
+		return err
+	}
+	for _, q := range qn.Questions {
+		sq := surveyQuestion{ID: q.ID, Kind: q.Kind, Text: q.Text}
+		if form != nil {
+			sq.Value = strings.TrimSpace(form.Get("q" + strconv.FormatInt(q.ID, 10)))
+		} else if a, ok := qn.Answers[q.ID]; ok {
+			switch q.Kind {
+			case quality.KindScale:
+				sq.Value = strconv.Itoa(a.Value)
+			case quality.KindYesNo:
+				sq.Value = map[bool]string{true: "yes", false: "no"}[a.Value == 1]
+			default:
+				sq.Value = a.Text
+			}
+		}
+		p.Questions = append(p.Questions, sq)
+	}
+	return nil
+}
+
+// YesNo are the answers of a yes/no question, in the order shown.
+func (surveyPage) YesNo() []string { return []string{"yes", "no"} }

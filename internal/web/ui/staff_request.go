@@ -37,6 +37,9 @@ type requestPage struct {
 	ErrAction string
 	Err       string
 	Form      url.Values
+	// Survey is the citizen's rating, comment and answers (nil: not
+	// rated); the free texts reach the department here.
+	Survey *requestSurvey
 }
 
 type attrRow struct {
@@ -134,6 +137,12 @@ func (u *UI) renderRequest(w http.ResponseWriter, r *http.Request, status int, a
 			p.Next = append(p.Next, s)
 		}
 	}
+	sv, err := u.requestSurveyOf(r, req)
+	if err != nil {
+		u.Error(w, r, err)
+		return
+	}
+	p.Survey = sv
 	u.Render(w, r, status, "staff_request", u.Catalog.T(Locale(r), "staff.request.title", req.Number), p)
 }
 
