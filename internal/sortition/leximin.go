@@ -237,36 +237,25 @@ func leximin(ctx context.Context, in *Instance, rng *rand.Rand, limit time.Durat
 			level[t] = prog.RHS(t)
 		}
 	}
-	firstDone := false
-	for nFixed < T {
-		var y []float64
-		bound, tight, err := relaxedStage(ctx, in, level)
-		if err != nil {
-			return nil, err
-		}
-		if !firstDone {
-			// Types no panel can seat were fixed at 0 before the first
-			// stage.
-			res.MinBound = bound
-			if nFixed > 0 {
-				res.MinBound = 0
-			}
-		}
-		reached := false
+	// generate runs the column generation on the master as it stands
+	// until z reaches bound or no panel improves it. scale[t] is the
+	// coefficient of z in row t (the smooth weights measure a type's
+	// probability against it). It reports whether bound was reached and
+	// the last duals; stopped means the time limit ended it.
+	generate := func(bound float64, scale []float64) (reached, stopped bool, y []float64, err error) {
 		for {
 			st, err := prog.Solve(ctx)
 			if err != nil {
-				return nil, fmt.Errorf("sortition: leximin master: %w", err)
+				return false, false, nil, fmt.Errorf("sortition: leximin master: %w", err)
 			}
 			if st != lp.Optimal {
-				return nil, fmt.Errorf("sortition: leximin master is %v with %d types fixed", st, nFixed)
+				return false, false, nil, fmt.Errorf("sortition: leximin master is %v with %d types fixed", st, nFixed)
 			}
 			if !deadline.IsZero() && time.Now().After(deadline) {
-				return res.finish(prog, pcol, set)
+				return false, true, nil, nil
 			}
-			if prog.Value(zcol) >= bound-boundEps && len(tight) > 0 {
-				reached = true
-				break
+			if prog.Value(zcol) >= bound-boundEps {
+				return true, false, y, nil
 			}
 			y = prog.Duals()
 			for t := range w {
@@ -287,7 +276,7 @@ func leximin(ctx context.Context, in *Instance, rng *rand.Rand, limit time.Durat
 				}
 			}
 			if improving {
-				smooth := smoothWeights(in, prog, pcol, set, fixed, prog.Value(zcol))
+				smooth := smoothWeights(in, prog, pcol, set, fixed, scale, prog.Value(zcol))
 				for _, k := range topPanels(set.counts, smooth, heuristicStarts) {
 					sw.load(set.counts[k])
 					sw.improve(smooth, 1e-12)
@@ -299,7 +288,7 @@ func leximin(ctx context.Context, in *Instance, rng *rand.Rand, limit time.Durat
 			// that the master is optimal over all panels.
 			_, _, ok, err := pr.best(ctx, w, floor)
 			if err != nil {
-				return nil, fmt.Errorf("sortition: leximin pricing: %w", err)
+				return false, false, nil, fmt.Errorf("sortition: leximin pricing: %w", err)
 			}
 			added := false
 			if ok {
@@ -308,8 +297,90 @@ func leximin(ctx context.Context, in *Instance, rng *rand.Rand, limit time.Durat
 				}
 			}
 			if !added {
-				break
+				return false, false, y, nil
 			}
+		}
+	}
+
+	// The fast path: the LEXIMIN vector over fractional panels bounds
+	// every distribution in the leximin order, so a distribution that
+	// gives every type at least its fractional level is the LEXIMIN one.
+	// One column generation looks for it: maximise z with every type at
+	// z times its level. Only if z stays below 1 (the fractional levels
+	// are out of reach of real panels) do the stages below run, from the
+	// panels found here.
+	target, fracOK, err := fractionalLeximin(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	if fracOK {
+		for t := range fixed {
+			if fixed[t] && target[t] > 1e-9 {
+				fracOK = false // a type no panel seats has a positive level
+			}
+		}
+	}
+	if fracOK {
+		minLevel := 1.0
+		rows, ones = rows[:0], ones[:0]
+		for t, p := range target {
+			minLevel = math.Min(minLevel, p)
+			if !fixed[t] && p > 0 {
+				rows = append(rows, t)
+				ones = append(ones, -p)
+			}
+		}
+		res.MinBound = minLevel
+		prog.SetColumn(zcol, rows, ones)
+		reached, stopped, _, err := generate(1, target)
+		if err != nil {
+			return nil, err
+		}
+		if stopped {
+			return res.finish(prog, pcol, set)
+		}
+		if reached {
+			res.Optimal = true
+			return res.finish(prog, pcol, set)
+		}
+		rows, ones = rows[:0], ones[:0]
+		for t := range fixed {
+			if !fixed[t] {
+				rows = append(rows, t)
+				ones = append(ones, -1)
+			}
+		}
+		prog.SetColumn(zcol, rows, ones)
+	}
+
+	unit := make([]float64, T)
+	for t := range unit {
+		unit[t] = 1
+	}
+	firstDone := false
+	for nFixed < T {
+		bound, tight, err := relaxedStage(ctx, in, level)
+		if err != nil {
+			return nil, err
+		}
+		if !firstDone {
+			// Types no panel can seat were fixed at 0 before the first
+			// stage.
+			res.MinBound = bound
+			if nFixed > 0 {
+				res.MinBound = 0
+			}
+		}
+		if len(tight) == 0 {
+			// Without tight types the bound cannot end the stage early.
+			bound = math.Inf(1)
+		}
+		reached, stopped, y, err := generate(bound, unit)
+		if err != nil {
+			return nil, err
+		}
+		if stopped {
+			return res.finish(prog, pcol, set)
 		}
 		z := prog.Value(zcol)
 		var fix []int
@@ -401,8 +472,9 @@ func (r *leximinResult) finish(prog *lp.LP, pcol []int, set *panelSet) (*leximin
 }
 
 // smoothWeights favours every open type by how close its current
-// probability is to the minimum z, falling by e per tenth of z above it.
-func smoothWeights(in *Instance, prog *lp.LP, pcol []int, set *panelSet, fixed []bool, z float64) []float64 {
+// probability, divided by its scale (the coefficient of z in its row), is
+// to z, falling by e per tenth of z above it.
+func smoothWeights(in *Instance, prog *lp.LP, pcol []int, set *panelSet, fixed []bool, scale []float64, z float64) []float64 {
 	have := make([]float64, len(in.Types))
 	for k, j := range pcol {
 		if v := prog.Value(j); v > 0 {
@@ -415,8 +487,8 @@ func smoothWeights(in *Instance, prog *lp.LP, pcol []int, set *panelSet, fixed [
 	}
 	w := make([]float64, len(in.Types))
 	for t := range w {
-		if !fixed[t] {
-			w[t] = math.Exp(-10*(have[t]-z)/math.Max(z, 1e-3)) / float64(len(in.Types[t].Members))
+		if !fixed[t] && scale[t] > 0 {
+			w[t] = math.Exp(-10*(have[t]/scale[t]-z)/math.Max(z, 1e-3)) / (float64(len(in.Types[t].Members)) * scale[t])
 		}
 	}
 	return w

@@ -17,13 +17,33 @@ import (
 //
 // level[t] is the probability a fixed type keeps (it may get more), or a
 // negative number for an open type, which gets x_t = n_t·z + s_t with
-// s_t ≥ 0. The bound s_t ≤ n_t(1−z) is relaxed to s_t ≤ n_t, which keeps
-// the program linear and still bounds from above.
+// s_t ≥ 0. The cap x_t ≤ n_t of an open type involves z, so it needs a
+// row of its own (s_t + n_t·z ≤ n_t); most caps never bind, so the rows
+// are added only for the types whose cap a solution breaks, and the
+// program is solved again until none does. The solution is then optimal
+// for the program with every cap, and its duals (0 on the missing rows)
+// are optimal for it too.
 //
 // tight lists the open types whose s_t has a positive reduced cost: they
 // get exactly z in every optimal point of the relaxation, hence in every
-// optimal distribution whenever the distributions reach the bound.
+// optimal distribution whenever the distributions reach the bound. When
+// 0 < z < 1 the list is not empty (z's column is Σ n_t times the s_t
+// columns, so its zero reduced cost makes Σ n_t·d_t = 1), up to rounding.
 func relaxedStage(ctx context.Context, in *Instance, level []float64) (z float64, tight []int, err error) {
+	var capped []int
+	for {
+		z, tight, over, err := relaxedProgram(ctx, in, level, capped)
+		if err != nil || len(over) == 0 {
+			return z, tight, err
+		}
+		capped = append(capped, over...)
+	}
+}
+
+// relaxedProgram solves the relaxation with cap rows for the types in
+// capped; over lists the open types without a cap row whose x_t exceeds
+// n_t in the solution.
+func relaxedProgram(ctx context.Context, in *Instance, level []float64, capped []int) (z float64, tight, over []int, err error) {
 	rowOf := make([][]int, len(in.Categories))
 	var rhs []float64
 	for c, cat := range in.Categories {
@@ -35,6 +55,14 @@ func relaxedStage(ctx context.Context, in *Instance, level []float64) (z float64
 	}
 	seatRow := len(rhs)
 	rhs = append(rhs, float64(in.Seats))
+	capRow := make([]int, len(in.Types))
+	for t := range capRow {
+		capRow[t] = -1
+	}
+	for _, t := range capped {
+		capRow[t] = len(rhs)
+		rhs = append(rhs, float64(len(in.Types[t].Members)))
+	}
 	zval := make([]float64, len(rhs))
 	rows := make([][]int, len(in.Types))
 	for t, ty := range in.Types {
@@ -51,14 +79,19 @@ func relaxedStage(ctx context.Context, in *Instance, level []float64) (z float64
 				rhs[i] -= n * level[t]
 			}
 		}
+		if capRow[t] >= 0 {
+			rows[t] = append(rows[t], capRow[t])
+			zval[capRow[t]] += n
+		}
 	}
 	prog := lp.New(len(rhs), rhs)
 	cols := make([]int, len(in.Types))
 	for t, ty := range in.Types {
-		n := float64(len(ty.Members))
-		hi := n
+		// An open type's s_t is bounded by the seats through the seat row;
+		// no explicit bound keeps its reduced cost's sign meaningful.
+		hi := math.Inf(1)
 		if level[t] >= 0 {
-			hi = math.Max(n*(1-level[t]), 0)
+			hi = math.Max(float64(len(ty.Members))*(1-level[t]), 0)
 		}
 		cols[t] = prog.AddColumn(0, 0, hi, rows[t], ones(len(rows[t])))
 	}
@@ -66,6 +99,9 @@ func relaxedStage(ctx context.Context, in *Instance, level []float64) (z float64
 		for v, value := range cat.Values {
 			prog.AddColumn(0, 0, float64(value.Max-value.Min), []int{rowOf[c][v]}, []float64{-1})
 		}
+	}
+	for _, t := range capped {
+		prog.AddColumn(0, 0, math.Inf(1), []int{capRow[t]}, []float64{1})
 	}
 	var zrows []int
 	var zvals []float64
@@ -78,10 +114,19 @@ func relaxedStage(ctx context.Context, in *Instance, level []float64) (z float64
 	zcol := prog.AddColumn(-1, 0, 1, zrows, zvals)
 	st, err := prog.Solve(ctx)
 	if err != nil {
-		return 0, nil, fmt.Errorf("sortition: relaxed stage: %w", err)
+		return 0, nil, nil, fmt.Errorf("sortition: relaxed stage: %w", err)
 	}
 	if st != lp.Optimal {
-		return 0, nil, fmt.Errorf("sortition: relaxed stage is %v", st)
+		return 0, nil, nil, fmt.Errorf("sortition: relaxed stage is %v", st)
+	}
+	z = math.Min(prog.Value(zcol), 1)
+	for t, ty := range in.Types {
+		if level[t] < 0 && capRow[t] < 0 && float64(len(ty.Members))*z+prog.Value(cols[t]) > float64(len(ty.Members))+1e-9 {
+			over = append(over, t)
+		}
+	}
+	if len(over) > 0 {
+		return z, nil, over, nil
 	}
 	y := prog.Duals()
 	for t := range in.Types {
@@ -97,7 +142,47 @@ func relaxedStage(ctx context.Context, in *Instance, level []float64) (z float64
 			tight = append(tight, t)
 		}
 	}
-	return math.Min(prog.Value(zcol), 1), tight, nil
+	return z, tight, nil, nil
+}
+
+// fractionalLeximin computes the LEXIMIN vector over fractional panels
+// (the quota polytope): stage after stage, the relaxation's z is the
+// level of the types it proves tight. Every distribution over real panels
+// averages to a point of the polytope, so no distribution beats this
+// vector in the leximin order; one that gives every type its level is
+// the LEXIMIN distribution. It reports ok == false when a stage names no
+// tight type (rounding), since guessing one could understate a level and
+// void that argument.
+func fractionalLeximin(ctx context.Context, in *Instance) (level []float64, ok bool, err error) {
+	level = make([]float64, len(in.Types))
+	for t := range level {
+		level[t] = -1
+	}
+	open := len(level)
+	for open > 0 {
+		z, tight, err := relaxedStage(ctx, in, level)
+		if err != nil {
+			return nil, false, err
+		}
+		if z >= 1-1e-9 {
+			for t := range level {
+				if level[t] < 0 {
+					level[t] = 1
+				}
+			}
+			return level, true, nil
+		}
+		if len(tight) == 0 {
+			return nil, false, nil
+		}
+		for _, t := range tight {
+			// Slightly below z, so that rounding in z cannot make the
+			// next stage infeasible.
+			level[t] = math.Max(z-fixSlack, 0)
+			open--
+		}
+	}
+	return level, true, nil
 }
 
 func ones(n int) []float64 {
