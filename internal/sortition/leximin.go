@@ -1,6 +1,7 @@
 package sortition
 
 import (
+	"os"
 	"cmp"
 	"context"
 	"fmt"
@@ -26,6 +27,9 @@ const (
 	// heuristicStarts is how many of the best panels the exchange search
 	// starts from in each round.
 	heuristicStarts = 4
+	// perturbation loosens the rows of the fast path's master by this
+	// share of a type's level (times 1 to 2) against degenerate pivots.
+	perturbation = 1e-6
 )
 
 // leximinResult is a distribution and how far it is from proven optimal.
@@ -118,6 +122,9 @@ func leximin(ctx context.Context, in *Instance, rng *rand.Rand, limit time.Durat
 		return true
 	}
 
+	if debugLex {
+		fmt.Fprintf(os.Stderr, "dbg %v start\n", time.Since(dbgStart).Round(time.Millisecond))
+	}
 	pr := newPricer(in)
 	sw := newSwapper(in)
 	// Start from a few LEGACY panels and one panel that favours rare types.
@@ -258,6 +265,9 @@ func leximin(ctx context.Context, in *Instance, rng *rand.Rand, limit time.Durat
 				return true, false, y, nil
 			}
 			y = prog.Duals()
+			if debugLex {
+				fmt.Fprintf(os.Stderr, "dbg %v z=%.6f bound=%.6f panels=%d pivots=%d\n", time.Since(dbgStart).Round(time.Millisecond), prog.Value(zcol), bound, len(pcol), prog.TotalPivots)
+			}
 			for t := range w {
 				w[t] = y[t] / float64(len(in.Types[t].Members))
 			}
@@ -309,7 +319,13 @@ func leximin(ctx context.Context, in *Instance, rng *rand.Rand, limit time.Durat
 	// z times its level. Only if z stays below 1 (the fractional levels
 	// are out of reach of real panels) do the stages below run, from the
 	// panels found here.
+	if debugLex {
+		fmt.Fprintf(os.Stderr, "dbg %v before frac, panels=%d\n", time.Since(dbgStart).Round(time.Millisecond), len(pcol))
+	}
 	target, fracOK, err := fractionalLeximin(ctx, in)
+	if debugLex {
+		fmt.Fprintf(os.Stderr, "dbg %v after frac\n", time.Since(dbgStart).Round(time.Millisecond))
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -332,7 +348,21 @@ func leximin(ctx context.Context, in *Instance, rng *rand.Rand, limit time.Durat
 		}
 		res.MinBound = minLevel
 		prog.SetColumn(zcol, rows, ones)
+		// Every row is tight at z = 1 and most are at 0 on the way there,
+		// so the simplex stalls in degenerate pivots (20,000 on the first
+		// solve of paper-1727). Loosening each row by a different tiny
+		// amount makes the pivots move; the exact rows are restored for
+		// the last rounds, which start from a nearly optimal basis.
+		for _, t := range rows {
+			prog.SetRHS(t, -perturbation*target[t]*(1+math.Mod(float64(t)*0.6180339887, 1)))
+		}
 		reached, stopped, _, err := generate(1, target)
+		if err == nil && !stopped {
+			for _, t := range rows {
+				prog.SetRHS(t, 0)
+			}
+			reached, stopped, _, err = generate(1, target)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -509,3 +539,6 @@ func topPanels(panels [][]int, w []float64, n int) []int {
 	slices.SortFunc(idx, func(a, b int) int { return cmp.Compare(val[b], val[a]) })
 	return idx[:min(n, len(idx))]
 }
+
+var debugLex = os.Getenv("LEXDBG") != ""
+var dbgStart = time.Now()

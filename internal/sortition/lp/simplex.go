@@ -86,6 +86,9 @@ type LP struct {
 	objSign float64
 	nnz     int // nonzeros of the columns added
 
+	// TotalPivots counts the pivots of all solves, for measurements.
+	TotalPivots int
+
 	// MaxIter bounds the pivots of one Solve call; 0 means 50·(rows+columns)+10000.
 	MaxIter int
 }
@@ -645,6 +648,7 @@ func (p *LP) iterate(ctx context.Context) (Status, error) {
 		p.pos[q] = leave
 		p.fac.addEta(leave, alpha)
 		p.pivots++
+		p.TotalPivots++
 	}
 }
 
