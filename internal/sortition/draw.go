@@ -106,7 +106,7 @@ func Run(ctx context.Context, in *Instance, opt Options) (*Result, error) {
 	draw := NewRand(opt.Seed, "")
 	switch opt.Algorithm {
 	case Leximin:
-		lex, err := leximin(ctx, in, NewRand(opt.Seed, "leximin-start"), opt.TimeLimit)
+		lex, err := leximin(ctx, in, NewRand(opt.Seed, "leximin-start"), opt.TimeLimit, true)
 		if err != nil {
 			return nil, err
 		}

@@ -1,7 +1,6 @@
 package sortition
 
 import (
-	"os"
 	"cmp"
 	"context"
 	"fmt"
@@ -42,6 +41,9 @@ type leximinResult struct {
 	// distribution: the relaxation's first-stage z, or the exact minimum
 	// once the first stage is done.
 	MinBound float64
+	// Fractional reports that the distribution reached the LEXIMIN vector
+	// over fractional panels, which proves it optimal without the stages.
+	Fractional bool
 }
 
 // panelSet holds the distinct panels (seat counts per type) found so far.
@@ -81,7 +83,13 @@ func (in *Instance) typeCounts(people []int) []int {
 // integer program finds the panel that most violates the dual. When none
 // does, every unfixed type with a positive price is tight in every
 // optimal solution and is fixed at z.
-func leximin(ctx context.Context, in *Instance, rng *rand.Rand, limit time.Duration) (*leximinResult, error) {
+//
+// With fractionalFirst it first computes the LEXIMIN vector over
+// fractional panels (cheap: one small program per level) and looks for a
+// distribution over real panels that reaches it, in a single column
+// generation; only if real panels cannot reach it do the stages run.
+// Without, it runs the stages only (tests compare the two).
+func leximin(ctx context.Context, in *Instance, rng *rand.Rand, limit time.Duration, fractionalFirst bool) (*leximinResult, error) {
 	T := len(in.Types)
 	var deadline time.Time
 	if limit > 0 {
@@ -122,9 +130,6 @@ func leximin(ctx context.Context, in *Instance, rng *rand.Rand, limit time.Durat
 		return true
 	}
 
-	if debugLex {
-		fmt.Fprintf(os.Stderr, "dbg %v start\n", time.Since(dbgStart).Round(time.Millisecond))
-	}
 	pr := newPricer(in)
 	sw := newSwapper(in)
 	// Start from a few LEGACY panels and one panel that favours rare types.
@@ -265,9 +270,6 @@ func leximin(ctx context.Context, in *Instance, rng *rand.Rand, limit time.Durat
 				return true, false, y, nil
 			}
 			y = prog.Duals()
-			if debugLex {
-				fmt.Fprintf(os.Stderr, "dbg %v z=%.6f bound=%.6f panels=%d pivots=%d\n", time.Since(dbgStart).Round(time.Millisecond), prog.Value(zcol), bound, len(pcol), prog.TotalPivots)
-			}
 			for t := range w {
 				w[t] = y[t] / float64(len(in.Types[t].Members))
 			}
@@ -319,12 +321,9 @@ func leximin(ctx context.Context, in *Instance, rng *rand.Rand, limit time.Durat
 	// z times its level. Only if z stays below 1 (the fractional levels
 	// are out of reach of real panels) do the stages below run, from the
 	// panels found here.
-	if debugLex {
-		fmt.Fprintf(os.Stderr, "dbg %v before frac, panels=%d\n", time.Since(dbgStart).Round(time.Millisecond), len(pcol))
-	}
-	target, fracOK, err := fractionalLeximin(ctx, in)
-	if debugLex {
-		fmt.Fprintf(os.Stderr, "dbg %v after frac\n", time.Since(dbgStart).Round(time.Millisecond))
+	target, fracOK := []float64(nil), false
+	if fractionalFirst {
+		target, fracOK, err = fractionalLeximin(ctx, in)
 	}
 	if err != nil {
 		return nil, err
@@ -370,7 +369,7 @@ func leximin(ctx context.Context, in *Instance, rng *rand.Rand, limit time.Durat
 			return res.finish(prog, pcol, set)
 		}
 		if reached {
-			res.Optimal = true
+			res.Optimal, res.Fractional = true, true
 			return res.finish(prog, pcol, set)
 		}
 		rows, ones = rows[:0], ones[:0]
@@ -539,6 +538,3 @@ func topPanels(panels [][]int, w []float64, n int) []int {
 	slices.SortFunc(idx, func(a, b int) int { return cmp.Compare(val[b], val[a]) })
 	return idx[:min(n, len(idx))]
 }
-
-var debugLex = os.Getenv("LEXDBG") != ""
-var dbgStart = time.Now()
