@@ -221,6 +221,14 @@ func TestQualityIndicatorsPage(t *testing.T) {
 	if vals := e.manualValues(); len(vals) != 4 || vals[1].Period != "2026-04" || vals[1].Value != 11.5 || vals[2].Value != 11 {
 		t.Errorf("after import = %+v", vals)
 	}
+	// A file over the upload limit is refused before it is read.
+	w = e.upload("lead", "/staff/quality/indicators/import", "file", "gross.csv", "indicator;slice;period;value\n"+strings.Repeat("wait_counter;;2026-06;1\n", 400_000))
+	if w.Code != http.StatusRequestEntityTooLarge || !strings.Contains(w.Body.String(), `id="csv-file-err"`) {
+		t.Errorf("oversized upload: %d, want 413 with the error at the file field", w.Code)
+	}
+	if n := len(e.manualValues()); n != 4 {
+		t.Errorf("an oversized file changed the values: %d, want 4", n)
+	}
 	acts := e.auditActions()
 	if count(acts, "quality.indicator.save") != 1 || count(acts, "quality.value.save") != 2 || count(acts, "quality.import") != 1 {
 		t.Errorf("audit actions = %v", acts)
