@@ -70,13 +70,13 @@ func (a *Admin) write(ctx context.Context, actor *rathaus.User, jurisdictionID i
 func CheckThreshold(indicator string, v float64) error {
 	switch {
 	case v != v:
-		return rathaus.Invalidf("threshold", "must be a number")
+		return rathaus.Invalidf("threshold", "Bitte geben Sie eine Zahl an.")
 	case ShareIndicator(indicator) && (v < 0 || v > 1):
-		return rathaus.Invalidf("threshold", "must be 0 to 100 percent")
+		return rathaus.Invalidf("threshold", "Ein Anteil liegt zwischen 0 und 100 Prozent.")
 	case indicator == "nps" && (v < -100 || v > 100):
-		return rathaus.Invalidf("threshold", "must be -100 to 100")
+		return rathaus.Invalidf("threshold", "Der NPS liegt zwischen -100 und 100.")
 	case indicator != "nps" && v < 0:
-		return rathaus.Invalidf("threshold", "must not be negative")
+		return rathaus.Invalidf("threshold", "Der Schwellenwert darf nicht negativ sein.")
 	}
 	return nil
 }
@@ -95,7 +95,7 @@ func (a *Admin) CreateTarget(ctx context.Context, actor *rathaus.User, t *store.
 		return err
 	}
 	if err := CheckTarget(t); err != nil {
-		return err
+		return germanTargetError(err)
 	}
 	if err := CheckThreshold(t.Indicator, t.Threshold); err != nil {
 		return err
@@ -107,20 +107,20 @@ func (a *Admin) CreateTarget(ctx context.Context, actor *rathaus.User, t *store.
 	switch t.By {
 	case "service":
 		if e.services[t.SliceKey] == nil {
-			return rathaus.Invalidf("slice", "no service %q", t.SliceKey)
+			return rathaus.Invalidf("slice", "Die Leistung %q gibt es nicht.", t.SliceKey)
 		}
 	case "department":
 		id, _ := strconv.ParseInt(t.SliceKey, 10, 64)
 		if e.depts[id] == nil {
-			return rathaus.Invalidf("slice", "no department %q", t.SliceKey)
+			return rathaus.Invalidf("slice", "Den Fachbereich %q gibt es nicht.", t.SliceKey)
 		}
 	case "channel":
 		if !slices.Contains(Channels, rathaus.Channel(t.SliceKey)) {
-			return rathaus.Invalidf("slice", "no channel %q", t.SliceKey)
+			return rathaus.Invalidf("slice", "Den Eingangskanal %q gibt es nicht.", t.SliceKey)
 		}
 	}
 	if t.DepartmentID != 0 && e.depts[t.DepartmentID] == nil {
-		return rathaus.Invalidf("department", "no department %d", t.DepartmentID)
+		return rathaus.Invalidf("department", "Diesen Fachbereich gibt es nicht.")
 	}
 	t.CreatedAt = a.now().UTC().Truncate(time.Microsecond)
 	return a.write(ctx, actor, t.JurisdictionID, "quality.target.create", func(tx *store.Tx) (string, map[string]any, error) {
@@ -151,13 +151,13 @@ func (a *Admin) SaveIndicator(ctx context.Context, actor *rathaus.User, m *store
 	m.Code, m.Name, m.Unit = strings.TrimSpace(m.Code), strings.TrimSpace(m.Name), strings.TrimSpace(m.Unit)
 	switch {
 	case !codePattern.MatchString(m.Code):
-		return rathaus.Invalidf("code", "must be 1 to 64 lower-case letters, digits, _ . or -")
+		return rathaus.Invalidf("code", "Kürzel: 1 bis 64 Zeichen, Kleinbuchstaben, Ziffern, _ . und -.")
 	case m.Name == "" || utf8.RuneCountInString(m.Name) > 200:
-		return rathaus.Invalidf("name", "must be 1 to 200 characters")
+		return rathaus.Invalidf("name", "Bitte geben Sie einen Namen mit höchstens 200 Zeichen an.")
 	case utf8.RuneCountInString(m.Unit) > 40:
-		return rathaus.Invalidf("unit", "must be at most 40 characters")
+		return rathaus.Invalidf("unit", "Die Einheit hat höchstens 40 Zeichen.")
 	case m.Direction != HigherIsBetter && m.Direction != LowerIsBetter:
-		return rathaus.Invalidf("direction", "must be %s or %s", HigherIsBetter, LowerIsBetter)
+		return rathaus.Invalidf("direction", "Bitte wählen Sie eine Richtung.")
 	}
 	return a.write(ctx, actor, m.JurisdictionID, "quality.indicator.save", func(tx *store.Tx) (string, map[string]any, error) {
 		if err := tx.UpsertManualIndicator(ctx, m); err != nil {
@@ -180,10 +180,10 @@ func (a *Admin) SaveValue(ctx context.Context, actor *rathaus.User, jurisdiction
 	}
 	v.Period, v.SliceKey = strings.TrimSpace(v.Period), strings.TrimSpace(v.SliceKey)
 	if !periodPattern.MatchString(v.Period) || !validPeriod(v.Period) {
-		return rathaus.Invalidf("period", "must be a year (2026), month (2026-03), quarter (2026-Q1) or date (2026-03-02)")
+		return rathaus.Invalidf("period", "Zeitraum: ein Jahr (2026), Quartal (2026-Q1), Monat (2026-03) oder Tag (2026-03-02).")
 	}
 	if len(v.SliceKey) > 200 {
-		return rathaus.Invalidf("slice", "must be at most 200 characters")
+		return rathaus.Invalidf("slice", "Der Ausschnitt hat höchstens 200 Zeichen.")
 	}
 	v.UpdatedAt = a.now().UTC().Truncate(time.Microsecond)
 	return a.write(ctx, actor, jurisdictionID, "quality.value.save", func(tx *store.Tx) (string, map[string]any, error) {
@@ -193,7 +193,7 @@ func (a *Admin) SaveValue(ctx context.Context, actor *rathaus.User, jurisdiction
 		}
 		i := slices.IndexFunc(list, func(m *store.ManualIndicator) bool { return m.ID == v.IndicatorID })
 		if i < 0 {
-			return "", nil, rathaus.Invalidf("indicator", "choose an indicator")
+			return "", nil, rathaus.Invalidf("indicator", "Bitte wählen Sie eine Kennzahl.")
 		}
 		if err := tx.UpsertManualValue(ctx, v); err != nil {
 			return "", nil, err
@@ -265,4 +265,20 @@ func Met(m *store.ManualIndicator, v float64) (met, ok bool) {
 		return v <= *m.Target, true
 	}
 	return v >= *m.Target, true
+}
+
+// targetMessages are the German messages of CheckTarget's fields, which
+// the staff page shows (CheckTarget's own are for logs and the CLI).
+var targetMessages = map[string]string{
+	"indicator":   "Für diese Kennzahl kann kein Ziel festgelegt werden.",
+	"slice":       "Bitte wählen Sie einen Ausschnitt.",
+	"direction":   "Bitte wählen Sie eine Richtung.",
+	"window_days": "Das Zeitfenster hat 1 bis 366 Tage.",
+}
+
+func germanTargetError(err error) error {
+	if e, ok := rathaus.AsError(err); ok && targetMessages[e.Field] != "" {
+		return rathaus.Invalidf(e.Field, "%s", targetMessages[e.Field])
+	}
+	return err
 }

@@ -39,23 +39,23 @@ func SaveQuestions(ctx context.Context, db *store.DB, now time.Time, actor *rath
 		return err
 	}
 	if len(qs) > MaxQuestions {
-		return rathaus.Invalidf("questions", "at most %d questions", MaxQuestions)
+		return rathaus.Invalidf("questions", "Höchstens %d Fragen.", MaxQuestions)
 	}
 	for i := range qs {
 		q := &qs[i]
 		q.Text = strings.TrimSpace(q.Text)
 		field := "q" + strconv.Itoa(q.Position)
 		if q.Position < 1 || q.Position > MaxQuestions {
-			return rathaus.Invalidf(field, "position must be 1 to %d", MaxQuestions)
+			return rathaus.Invalidf(field, "Position 1 bis %d.", MaxQuestions)
 		}
 		if q.Text == "" {
 			continue
 		}
 		if q.Kind != KindScale && q.Kind != KindYesNo && q.Kind != KindText {
-			return rathaus.Invalidf(field+"-kind", "kind must be scale, yesno or text")
+			return rathaus.Invalidf(field+"-kind", "Bitte wählen Sie die Art der Antwort.")
 		}
 		if n := utf8.RuneCountInString(q.Text); n > maxQuestionText || hasControl(q.Text, false) {
-			return rathaus.Invalidf(field+"-text", "must be at most %d characters on one line", maxQuestionText)
+			return rathaus.Invalidf(field+"-text", "Der Text der Frage hat höchstens %d Zeichen in einer Zeile.", maxQuestionText)
 		}
 	}
 	err := db.WriteTx(ctx, func(tx *store.Tx) error {

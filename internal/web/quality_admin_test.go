@@ -104,6 +104,11 @@ func TestQualityTargetsPage(t *testing.T) {
 		}
 	}
 
+	w = e.do("lead", http.MethodPost, "/staff/quality/targets", url.Values{"indicator": {"csat"}, "threshold": {"120"}, "direction": {"higher_is_better"}, "window_days": {"7"}})
+	if !strings.Contains(w.Body.String(), `<p class="error" id="target-threshold-err">Ein Anteil liegt zwischen 0 und 100 Prozent.</p>`) {
+		t.Errorf("the threshold error does not say the range in German")
+	}
+
 	// Delete, with one audit entry per change.
 	if w := e.do("lead", http.MethodPost, "/staff/quality/targets/"+strconv.FormatInt(ts[0].ID, 10)+"/delete", url.Values{}); w.Code != http.StatusSeeOther {
 		t.Fatalf("delete: %d", w.Code)
