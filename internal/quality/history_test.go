@@ -323,7 +323,7 @@ func TestIndicatorsByHand(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		tw := newTown(t, db)
-		handHistory(t, tw)
+		ids := handHistory(t, tw)
 		p := quality.NewProjector(db, func() time.Time { return at("2026-05-04 12:00") }, nil)
 		if _, err := p.CatchUp(ctx); err != nil {
 			t.Fatal(err)
@@ -380,6 +380,19 @@ func TestIndicatorsByHand(t *testing.T) {
 		}
 		if len(rows) != 2 || vol["Tiefbau"] != 5 || vol["Ordnungsamt"] != 1 {
 			t.Errorf("volume by department = %v, want Tiefbau 5, Ordnungsamt 1", vol)
+		}
+
+		// The overdue list holds what "overdue now" counts: R6 only (R7
+		// waits for the citizen, its clock is paused).
+		overdue, more, err := quality.Overdue(ctx, db, quality.Slice{JurisdictionID: tw.j.ID, Now: now}, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(overdue) != 1 || more || overdue[0].Request.ID != ids[6] || !overdue[0].Due.Before(now) {
+			t.Errorf("overdue = %+v (more %v), want R6 (ID %d) alone", overdue, more, ids[6])
+		}
+		if overdue, _, _ := quality.Overdue(ctx, db, quality.Slice{JurisdictionID: tw.j.ID, Now: now, ServiceCode: "pothole"}, 10); len(overdue) != 0 {
+			t.Errorf("overdue potholes = %+v, want none", overdue)
 		}
 
 		// October, across the end of DST: R4 alone.

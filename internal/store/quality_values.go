@@ -544,3 +544,40 @@ func (tx *Tx) CellCounts(ctx context.Context, f QualityFilter, limit int) ([]Cel
 	more := len(out) > limit
 	return out[:min(limit, len(out))], more, nil
 }
+
+// OverdueFact is an open request whose resolution target ran out.
+type OverdueFact struct {
+	RequestID int64
+	DueAt     time.Time
+}
+
+// OverdueFacts returns up to limit open requests matching f (its days and
+// grouping are ignored) whose running clock ran out before now, longest
+// overdue first (then by ID), and whether there were more: the requests
+// the "overdue now" figure counts.
+func (tx *Tx) OverdueFacts(ctx context.Context, f QualityFilter, now time.Time, limit int) ([]OverdueFact, bool, error) {
+	var args []any
+	where := f.where("", &args)
+	args = append(args, micros(now), limit+1)
+	rows, err := tx.query(ctx, `SELECT request_id, due_at FROM request_facts WHERE `+where+fmt.Sprintf(
+		` AND open = 1 AND due_at > 0 AND due_at < $%d ORDER BY due_at, request_id LIMIT $%d`, len(args)-1, len(args)), args...)
+	if err != nil {
+		return nil, false, fmt.Errorf("store: overdue facts: %w", err)
+	}
+	defer rows.Close()
+	var out []OverdueFact
+	for rows.Next() {
+		var o OverdueFact
+		var due int64
+		if err := rows.Scan(&o.RequestID, &due); err != nil {
+			return nil, false, fmt.Errorf("store: overdue facts: %w", err)
+		}
+		o.DueAt = fromMicros(due)
+		out = append(out, o)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, false, fmt.Errorf("store: overdue facts: %w", err)
+	}
+	more := len(out) > limit
+	return out[:min(limit, len(out))], more, nil
+}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/rathaus/rathaus"
+	"github.com/rathaus/rathaus/internal/quality"
 	"github.com/rathaus/rathaus/internal/store"
 )
 
@@ -35,7 +36,7 @@ type overdueList struct {
 }
 
 // overdueList reads the open requests of the drill-down's service or
-// department whose resolution was due before now.
+// department whose resolution was due before now, from the quality facts.
 func (u *UI) overdueList(ctx context.Context, j *rathaus.Jurisdiction, loc string, q QualityQuery) (overdueList, error) {
 	f := InboxFilter{Dept: "all", Service: q.Service, Overdue: true, Sort: store.SortDue}
 	if q.Department != 0 {
@@ -46,8 +47,10 @@ func (u *UI) overdueList(ctx context.Context, j *rathaus.Jurisdiction, loc strin
 		return out, nil
 	}
 	now := u.Now()
-	inbox, err := u.Cases.Inbox(ctx, j, store.InboxFilter{ServiceCode: q.Service, DepartmentID: q.Department, OverdueAt: now,
-		Sort: store.SortDue, Limit: overdueRows})
+	// The facts hold the requests the "overdue now" figure counts, with
+	// the clock paused while a request waits for the citizen.
+	overdue, more, err := quality.Overdue(ctx, u.Cases.DB(), quality.Slice{JurisdictionID: j.ID, ServiceCode: q.Service,
+		DepartmentID: q.Department, Now: now}, overdueRows)
 	if err != nil {
 		return out, err
 	}
@@ -59,11 +62,12 @@ func (u *UI) overdueList(ctx context.Context, j *rathaus.Jurisdiction, loc strin
 	if err != nil {
 		return out, err
 	}
-	out.More = inbox.More
-	for _, r := range inbox.Requests {
-		late := cal.BusinessDuration(r.ResolutionDue, now).Hours()
+	out.More = more
+	for _, o := range overdue {
+		r := o.Request
+		late := cal.BusinessDuration(o.Due, now).Hours()
 		row := overdueRow{ID: r.ID, Number: r.Number, Service: names.Services[r.ServiceCode], Department: names.Departments[r.DepartmentID],
-			Due: r.ResolutionDue, Late: decimal(loc, &late, 1, 1)}
+			Due: o.Due, Late: decimal(loc, &late, 1, 1)}
 		if row.Service == "" {
 			row.Service = r.ServiceCode
 		}
