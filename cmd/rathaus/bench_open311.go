@@ -108,23 +108,32 @@ func parseBenchOpen311(args []string, getenv func(string) string, stderr io.Writ
 	if cfg.Reports < 0 || cfg.Duration <= 0 || cfg.Concurrency < 1 || cfg.Warmup < 0 {
 		return nil, errors.New("bench open311: --reports must be ≥ 0, --duration > 0, --warmup ≥ 0 and --concurrency ≥ 1")
 	}
+	if err := cfg.chooseDialects("bench open311", *dialects); err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}
+
+// chooseDialects sets cfg.Dialects from --db, or else from the
+// comma-separated --dialects list; cmd names the command in errors.
+func (cfg *benchOpen311Config) chooseDialects(cmd, dialects string) error {
 	switch {
 	case strings.HasPrefix(cfg.DB, "sqlite:"):
 		cfg.Dialects = []string{string(store.SQLite)}
 	case strings.HasPrefix(cfg.DB, "postgres://"), strings.HasPrefix(cfg.DB, "postgresql://"):
 		cfg.Dialects, cfg.PG = []string{string(store.Postgres)}, cfg.DB
 	case cfg.DB != "":
-		return nil, fmt.Errorf("bench open311: --db %q: use sqlite:PATH or a postgres:// URL", cfg.DB)
+		return fmt.Errorf("%s: --db %q: use sqlite:PATH or a postgres:// URL", cmd, cfg.DB)
 	default:
-		for _, d := range strings.Split(*dialects, ",") {
+		for _, d := range strings.Split(dialects, ",") {
 			d = strings.TrimSpace(d)
 			if d != string(store.SQLite) && d != string(store.Postgres) {
-				return nil, fmt.Errorf("bench open311: --dialects: unknown dialect %q (sqlite, postgres)", d)
+				return fmt.Errorf("%s: --dialects: unknown dialect %q (sqlite, postgres)", cmd, d)
 			}
 			cfg.Dialects = append(cfg.Dialects, d)
 		}
 	}
-	return cfg, nil
+	return nil
 }
 
 // benchDatabase creates a fresh database of dialect d and returns its DSN

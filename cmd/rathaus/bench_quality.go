@@ -103,21 +103,8 @@ func parseBenchQuality(args []string, getenv func(string) string, stderr io.Writ
 	if cfg.db.Reports < 0 || cfg.Rounds < 1 || cfg.RefRounds < 0 || cfg.PageTime < 0 || cfg.CatchUp < 0 {
 		return nil, errors.New("bench quality: --reports, --ref-rounds, --page-time and --catch-up must be ≥ 0, --rounds ≥ 1")
 	}
-	switch {
-	case strings.HasPrefix(cfg.db.DB, "sqlite:"):
-		cfg.db.Dialects = []string{string(store.SQLite)}
-	case strings.HasPrefix(cfg.db.DB, "postgres://"), strings.HasPrefix(cfg.db.DB, "postgresql://"):
-		cfg.db.Dialects, cfg.db.PG = []string{string(store.Postgres)}, cfg.db.DB
-	case cfg.db.DB != "":
-		return nil, fmt.Errorf("bench quality: --db %q: use sqlite:PATH or a postgres:// URL", cfg.db.DB)
-	default:
-		for _, d := range strings.Split(*dialects, ",") {
-			d = strings.TrimSpace(d)
-			if d != string(store.SQLite) && d != string(store.Postgres) {
-				return nil, fmt.Errorf("bench quality: --dialects: unknown dialect %q (sqlite, postgres)", d)
-			}
-			cfg.db.Dialects = append(cfg.db.Dialects, d)
-		}
+	if err := cfg.db.chooseDialects("bench quality", *dialects); err != nil {
+		return nil, err
 	}
 	return cfg, nil
 }
