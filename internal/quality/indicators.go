@@ -3,7 +3,6 @@ package quality
 import (
 	"context"
 	"fmt"
-	"math"
 	"slices"
 	"strconv"
 	"time"
@@ -87,11 +86,12 @@ func groupColumn(by string) (string, error) {
 type parts struct {
 	sums     store.DailySums
 	channels map[string]int64
-	resp     []int64
-	res      []int64
-	ages     []int64 // microseconds
+	resp     runs
+	res      runs
+	open     runs // submission instants of open requests, microseconds since 1970
 	backlog  int64
 	overdue  int64
+	now      time.Time // the instant open requests' ages refer to
 }
 
 func (p *parts) add(s store.DailySums) {
@@ -165,10 +165,12 @@ func gather(ctx context.Context, db *store.DB, f store.QualityFilter, src source
 					continue
 				}
 				p := get(k)
-				if m == "first_response" {
-					p.resp = append(p.resp, vs...)
-				} else {
-					p.res = append(p.res, vs...)
+				for _, run := range vs {
+					if m == "first_response" {
+						p.resp.add(run)
+					} else {
+						p.res.add(run)
+					}
 				}
 			}
 		}
@@ -185,33 +187,47 @@ func gather(ctx context.Context, db *store.DB, f store.QualityFilter, src source
 				continue
 			}
 			p := get(k)
-			p.backlog += int64(len(b.Submitted))
-			for _, us := range b.Submitted {
-				p.ages = append(p.ages, max(now.Sub(time.UnixMicro(us)), 0).Microseconds())
+			p.now = now
+			for _, run := range b.Submitted {
+				p.open.add(run)
+				p.backlog += int64(len(run))
 			}
-			for _, us := range b.Due {
-				if time.UnixMicro(us).Before(now) {
-					p.overdue++
-				}
+			// Due instants before now, counted per sorted run; the
+			// instant of now in whole microseconds, rounded up, has
+			// exactly those below it that lie before now.
+			nowUS := now.UnixMicro()
+			if time.UnixMicro(nowUS).Before(now) {
+				nowUS++
 			}
+			due := runs{}
+			for _, run := range b.Due {
+				due.add(run)
+			}
+			p.overdue += int64(due.below(nowUS))
 		}
 		return nil
 	})
 	return out, err
 }
 
-// durations returns the durations of metric per key, from src.
-func durations(ctx context.Context, tx *store.Tx, src source, f store.QualityFilter, metric string) (map[string][]int64, error) {
+// durations returns the durations of metric per key as sorted runs, from
+// src.
+func durations(ctx context.Context, tx *store.Tx, src source, f store.QualityFilter, metric string) (map[string][][]int64, error) {
 	if src == fromRollups {
-		return tx.DurationValues(ctx, f, metric)
+		return tx.DurationRuns(ctx, f, metric)
 	}
 	ds, err := tx.Durations(ctx, f, metric)
 	if err != nil {
 		return nil, err
 	}
-	out := map[string][]int64{}
+	vals := map[string][]int64{}
 	for _, d := range ds {
-		out[d.Key] = append(out[d.Key], d.Secs)
+		vals[d.Key] = append(vals[d.Key], d.Secs)
+	}
+	out := map[string][][]int64{}
+	for k, vs := range vals {
+		slices.Sort(vs)
+		out[k] = [][]int64{vs}
 	}
 	return out, nil
 }
@@ -225,17 +241,29 @@ func backlog(ctx context.Context, tx *store.Tx, src source, f store.QualityFilte
 	if err != nil {
 		return nil, err
 	}
-	out := map[string]*store.BacklogValues{}
+	type lists struct{ sub, due []int64 }
+	vals := map[string]*lists{}
 	for _, o := range open {
-		b := out[o.Key]
-		if b == nil {
-			b = &store.BacklogValues{}
-			out[o.Key] = b
+		l := vals[o.Key]
+		if l == nil {
+			l = &lists{}
+			vals[o.Key] = l
 		}
-		b.Submitted = append(b.Submitted, o.SubmittedAt.UnixMicro())
+		l.sub = append(l.sub, o.SubmittedAt.UnixMicro())
 		if !o.DueAt.IsZero() {
-			b.Due = append(b.Due, o.DueAt.UnixMicro())
+			l.due = append(l.due, o.DueAt.UnixMicro())
 		}
+	}
+	out := map[string]*store.BacklogValues{}
+	for k, l := range vals {
+		b := &store.BacklogValues{}
+		slices.Sort(l.sub)
+		b.Submitted = [][]int64{l.sub} // an open request has a submission instant
+		if len(l.due) > 0 {
+			slices.Sort(l.due)
+			b.Due = [][]int64{l.due}
+		}
+		out[k] = b
 	}
 	return out, nil
 }
@@ -244,11 +272,16 @@ func backlog(ctx context.Context, tx *store.Tx, src source, f store.QualityFilte
 func (p *parts) row(key, label, serviceCode string, costs *Costs) Row {
 	s := p.sums
 	r := Row{Key: key, Label: label, Volume: s.Volume, Backlog: p.backlog, OverdueNow: p.overdue, Closed: s.Closed, Ratings: s.Ratings}
-	r.BacklogAgeHours = hours(p.ages, median, 3600e6)
-	r.MedianFirstResponseHours = hours(p.resp, median, 3600)
-	r.P90FirstResponseHours = hours(p.resp, p90, 3600)
-	r.MedianResolutionHours = hours(p.res, median, 3600)
-	r.P90ResolutionHours = hours(p.res, p90, 3600)
+	// The age of an open request falls as its submission instant rises,
+	// so the median age is the age of the median instant(s).
+	now := p.now
+	r.BacklogAgeHours = hours(&p.open, func(r *runs) (float64, bool) {
+		return medianOf(r, func(us int64) int64 { return max(now.Sub(time.UnixMicro(us)), 0).Microseconds() })
+	}, 3600e6)
+	r.MedianFirstResponseHours = hours(&p.resp, median, 3600)
+	r.P90FirstResponseHours = hours(&p.resp, p90, 3600)
+	r.MedianResolutionHours = hours(&p.res, median, 3600)
+	r.P90ResolutionHours = hours(&p.res, p90, 3600)
 	r.WithinSLAShare = ratio(s.WithinSLA, s.SLAClosed)
 	r.ReopenRate = ratio(s.Reopened, s.Closed)
 	r.DuplicateShare = ratio(s.Duplicates, s.Volume)
@@ -277,34 +310,9 @@ func (p *parts) row(key, label, serviceCode string, costs *Costs) Row {
 	return r
 }
 
-// median is the middle value, or the mean of the two middle values; the
-// second result is false for no values. vs is reordered.
-func median(vs []int64) (float64, bool) {
-	n := len(vs)
-	if n == 0 {
-		return 0, false
-	}
-	hi := nth(vs, n/2)
-	if n%2 == 1 {
-		return float64(hi), true
-	}
-	// nth left the values below index n/2 in vs[:n/2]; the largest of
-	// them is the lower middle value.
-	return (float64(slices.Max(vs[:n/2])) + float64(hi)) / 2, true
-}
-
-// p90 is the nearest-rank 90th percentile: the smallest value that at
-// least 90 % of the values do not exceed. vs is reordered.
-func p90(vs []int64) (float64, bool) {
-	if len(vs) == 0 {
-		return 0, false
-	}
-	return float64(nth(vs, int(math.Ceil(0.9*float64(len(vs))))-1)), true
-}
-
 // hours applies a quantile to vs and converts the result, counted in
 // units of which per make an hour.
-func hours(vs []int64, quantile func([]int64) (float64, bool), per float64) *float64 {
+func hours(vs *runs, quantile func(*runs) (float64, bool), per float64) *float64 {
 	v, ok := quantile(vs)
 	if !ok {
 		return nil

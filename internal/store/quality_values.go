@@ -164,12 +164,13 @@ func (w *bulkWriter) flush(ctx context.Context) error {
 	return nil
 }
 
-// DurationValues returns, per key of f.GroupBy, every first response time
+// DurationRuns returns, per key of f.GroupBy, every first response time
 // (metric "first_response": requests submitted in the filter's days that
 // had one) or resolution time ("resolution": requests finally closed in
-// those days, duplicates excluded) in business seconds, in no particular
-// order. It reads the per-day lists, not the facts.
-func (tx *Tx) DurationValues(ctx context.Context, f QualityFilter, metric string) (map[string][]int64, error) {
+// those days, duplicates excluded) in business seconds, as sorted runs:
+// one ascending list per rollup row read, never empty. It reads the
+// per-day and per-month lists, not the facts.
+func (tx *Tx) DurationRuns(ctx context.Context, f QualityFilter, metric string) (map[string][][]int64, error) {
 	var col string
 	switch metric {
 	case "first_response":
@@ -193,15 +194,20 @@ func (tx *Tx) DurationValues(ctx context.Context, f QualityFilter, metric string
 		return nil, fmt.Errorf("store: duration values %s: %w", metric, err)
 	}
 	defer rows.Close()
-	out := map[string][]int64{}
+	out := map[string][][]int64{}
 	var b []byte
+	var arena []int64
 	for rows.Next() {
 		var k string
 		if err := rows.Scan(&k, &b); err != nil {
 			return nil, fmt.Errorf("store: duration values %s: %w", metric, err)
 		}
-		if out[k], err = appendValues(out[k], b); err != nil {
+		var run []int64
+		if arena, run, err = decodeRun(arena, b); err != nil {
 			return nil, fmt.Errorf("store: duration values %s of %s: %w", metric, k, err)
+		}
+		if len(run) > 0 {
+			out[k] = append(out[k], run)
 		}
 	}
 	return out, rows.Err()
@@ -209,9 +215,10 @@ func (tx *Tx) DurationValues(ctx context.Context, f QualityFilter, metric string
 
 // BacklogValues are the open requests of one key: when each was
 // submitted, and when the targets of those whose clock runs run out
-// (instants in microseconds since 1970, in no particular order).
+// (instants in microseconds since 1970), as sorted runs: ascending lists,
+// none empty.
 type BacklogValues struct {
-	Submitted, Due []int64
+	Submitted, Due [][]int64
 }
 
 // Backlog returns the open requests matching f, per key of f.GroupBy (the
@@ -231,6 +238,7 @@ func (tx *Tx) Backlog(ctx context.Context, f QualityFilter) (map[string]*Backlog
 	defer rows.Close()
 	out := map[string]*BacklogValues{}
 	var sub, due []byte
+	var arena []int64
 	for rows.Next() {
 		var k string
 		if err := rows.Scan(&k, &sub, &due); err != nil {
@@ -241,11 +249,18 @@ func (tx *Tx) Backlog(ctx context.Context, f QualityFilter) (map[string]*Backlog
 			v = &BacklogValues{}
 			out[k] = v
 		}
-		if v.Submitted, err = appendValues(v.Submitted, sub); err == nil {
-			v.Due, err = appendValues(v.Due, due)
+		var sr, dr []int64
+		if arena, sr, err = decodeRun(arena, sub); err == nil {
+			arena, dr, err = decodeRun(arena, due)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("store: backlog of %s: %w", k, err)
+		}
+		if len(sr) > 0 {
+			v.Submitted = append(v.Submitted, sr)
+		}
+		if len(dr) > 0 {
+			v.Due = append(v.Due, dr)
 		}
 	}
 	return out, rows.Err()

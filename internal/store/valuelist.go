@@ -65,6 +65,20 @@ func appendValues(dst []int64, b []byte) ([]int64, error) {
 	return dst, nil
 }
 
+// decodeRun decodes b onto the end of arena and returns the grown arena
+// and the decoded values as their own slice (capped, so appending to it
+// never writes into the arena). One arena for many short lists saves an
+// allocation per rollup row; when the arena grows, runs decoded earlier
+// keep the old array, which nothing writes to again.
+func decodeRun(arena []int64, b []byte) ([]int64, []int64, error) {
+	start := len(arena)
+	arena, err := appendValues(arena, b)
+	if err != nil {
+		return arena[:start], nil, err
+	}
+	return arena, arena[start:len(arena):len(arena)], nil
+}
+
 // Count lists hold a multiset of keys (grid cells) as the number of
 // distinct keys, then for each in ascending order the gap to the previous
 // key (the first key zigzag-encoded) and its count, all as varints.
