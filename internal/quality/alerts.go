@@ -109,8 +109,37 @@ func (a *Alerts) Evaluate(ctx context.Context, jurisdictionID int64) ([]Status, 
 	if err != nil {
 		return nil, err
 	}
+	return a.evaluate(ctx, e)
+}
+
+// EvaluatePage is Evaluate with the catalogue the page has loaded.
+func (a *Alerts) EvaluatePage(ctx context.Context, p *Page) ([]Status, error) {
+	return a.evaluate(ctx, p.e)
+}
+
+// backlogIndicators are the target indicators that need the open
+// requests; the others need not read them. Volume is among them because
+// a slice with open requests but none submitted in the window has a row
+// with volume 0 (a verdict), and without the backlog it would have no row
+// (no verdict); every other indicator is undefined on such a row anyway.
+var backlogIndicators = map[string]bool{"backlog": true, "overdue_now": true, "volume": true}
+
+// windowKey identifies what a target measures: targets on the same slice
+// and window share one computation.
+type windowKey struct {
+	from, to time.Time
+	service  string
+	dept     int64
+	channel  string
+	backlog  bool
+}
+
+func (a *Alerts) evaluate(ctx context.Context, e *env) ([]Status, error) {
+	jurisdictionID := e.j.ID
 	now := a.now().In(e.cal.Location())
 	var targets []*store.QualityTarget
+	var err error
+	measured := map[windowKey][]Row{}
 	if err := a.db.ReadTx(ctx, func(tx *store.Tx) error {
 		targets, err = tx.QualityTargets(ctx, jurisdictionID)
 		return err
@@ -130,9 +159,13 @@ func (a *Alerts) Evaluate(ctx context.Context, jurisdictionID int64) ([]Status, 
 		case "channel":
 			s.Channel = t.SliceKey
 		}
-		rows, err := Indicators(ctx, a.db, s)
-		if err != nil {
-			return nil, fmt.Errorf("quality: evaluate target %d: %w", t.ID, err)
+		k := windowKey{from, to, s.ServiceCode, s.DepartmentID, s.Channel, backlogIndicators[t.Indicator]}
+		rows, ok := measured[k]
+		if !ok {
+			if rows, err = e.indicators(ctx, a.db, s, fromRollups, k.backlog); err != nil {
+				return nil, fmt.Errorf("quality: evaluate target %d: %w", t.ID, err)
+			}
+			measured[k] = rows
 		}
 		if len(rows) == 1 && TargetIndicators[t.Indicator] != nil {
 			st.Value = TargetIndicators[t.Indicator](rows[0])

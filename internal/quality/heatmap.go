@@ -62,6 +62,10 @@ func HeatMap(ctx context.Context, db *store.DB, s Slice, o HeatOptions) (*Heat, 
 	if err != nil {
 		return nil, err
 	}
+	return e.heatMap(ctx, db, s, o)
+}
+
+func (e *env) heatMap(ctx context.Context, db *store.DB, s Slice, o HeatOptions) (*Heat, error) {
 	loc := e.cal.Location()
 	from := time.Date(s.From.Year(), s.From.Month(), s.From.Day(), 0, 0, 0, 0, loc)
 	to := time.Date(s.To.Year(), s.To.Month(), s.To.Day()+1, 0, 0, 0, 0, loc)

@@ -450,3 +450,52 @@ func TestMonthSeriesEqualsMonthTables(t *testing.T) {
 		}
 	})
 }
+
+// TestTableAndSeriesEqualsApart checks that the dashboard's one read of
+// the rollups gives the very rows of Indicators and the very points of
+// Series, for every split and interval, drill-downs included.
+func TestTableAndSeriesEqualsApart(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		tw := newTown(t, db)
+		handHistory(t, tw)
+		now := at("2026-05-04 12:00")
+		if _, err := quality.NewProjector(db, func() time.Time { return now }, nil).CatchUp(ctx); err != nil {
+			t.Fatal(err)
+		}
+		page, err := quality.NewPage(ctx, db, tw.j.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, by := range []string{"", "service", "department", "channel"} {
+			for _, iv := range []string{"day", "week", "month"} {
+				for _, drill := range []quality.Slice{{}, {ServiceCode: "pothole"}, {Channel: "web"}} {
+					s := drill
+					s.JurisdictionID, s.From, s.To, s.By, s.Now = tw.j.ID, day("2026-03-15"), day("2026-10-31"), by, now
+					wantRows, err := quality.Indicators(ctx, db, s)
+					if err != nil {
+						t.Fatal(err)
+					}
+					wantPts, err := quality.Series(ctx, db, s, iv)
+					if err != nil {
+						t.Fatal(err)
+					}
+					rows, pts, err := page.TableAndSeries(ctx, s, iv)
+					if err != nil {
+						t.Fatal(err)
+					}
+					name := fmt.Sprintf("by %q, %s, drill %q%q", by, iv, drill.ServiceCode, drill.Channel)
+					if len(wantRows) == 0 || len(wantPts) == 0 {
+						t.Fatalf("%s: nothing to compare (%d rows, %d points)", name, len(wantRows), len(wantPts))
+					}
+					if !reflect.DeepEqual(rows, wantRows) {
+						t.Errorf("%s: rows\n%+v\nwant\n%+v", name, rows, wantRows)
+					}
+					if !reflect.DeepEqual(pts, wantPts) {
+						t.Errorf("%s: points differ:\n%+v\nwant\n%+v", name, pts, wantPts)
+					}
+				}
+			}
+		}
+	})
+}

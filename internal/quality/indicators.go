@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/rathaus/rathaus"
@@ -128,9 +129,23 @@ const (
 	fromFacts
 )
 
-// gather reads the totals, the durations and the backlog for f from src
-// and files them under rekey(key); rekey returns "" to drop a key.
-func gather(ctx context.Context, db *store.DB, f store.QualityFilter, src source, withBacklog bool, now time.Time, rekey func(string) string) (map[string]*parts, error) {
+// reading says what gather reads and where it files it.
+type reading struct {
+	f   store.QualityFilter
+	src source
+	// keys maps a key of f.GroupBy to the keys of the parts it counts
+	// towards (none drops it): one row read may count towards a table
+	// row and a series point at once.
+	keys func(string) []string
+	// backlog, if set, reads the open requests with this filter (its
+	// days are ignored) and files them under backlogKey(key), "" to drop.
+	backlog    *store.QualityFilter
+	backlogKey func(string) string
+	now        time.Time
+}
+
+// gather reads the totals, the durations and the backlog of rd.
+func gather(ctx context.Context, db *store.DB, rd reading) (map[string]*parts, error) {
 	out := map[string]*parts{}
 	get := func(k string) *parts {
 		p := out[k]
@@ -142,62 +157,60 @@ func gather(ctx context.Context, db *store.DB, f store.QualityFilter, src source
 	}
 	err := db.ReadTx(ctx, func(tx *store.Tx) error {
 		totals := tx.DailyTotals
-		if src == fromFacts {
+		if rd.src == fromFacts {
 			totals = tx.FactTotals
 		}
-		sums, err := totals(ctx, f)
+		sums, err := totals(ctx, rd.f)
 		if err != nil {
 			return err
 		}
 		for _, s := range sums {
-			if k := rekey(s.Key); k != "" {
+			for _, k := range rd.keys(s.Key) {
 				get(k).add(s)
 			}
 		}
 		for _, m := range []string{"first_response", "resolution"} {
-			vals, err := durations(ctx, tx, src, f, m)
+			vals, err := durations(ctx, tx, rd.src, rd.f, m)
 			if err != nil {
 				return err
 			}
 			for key, vs := range vals {
-				k := rekey(key)
-				if k == "" {
-					continue
-				}
-				p := get(k)
-				for _, run := range vs {
-					if m == "first_response" {
-						p.resp.add(run)
-					} else {
-						p.res.add(run)
+				for _, k := range rd.keys(key) {
+					p := get(k)
+					for _, run := range vs {
+						if m == "first_response" {
+							p.resp.add(run)
+						} else {
+							p.res.add(run)
+						}
 					}
 				}
 			}
 		}
-		if !withBacklog {
+		if rd.backlog == nil {
 			return nil
 		}
-		open, err := backlog(ctx, tx, src, f)
+		open, err := backlog(ctx, tx, rd.src, *rd.backlog)
 		if err != nil {
 			return err
 		}
+		// Due instants before now, counted per sorted run: the instant of
+		// now in whole microseconds, rounded up, has exactly those below
+		// it that lie before now.
+		nowUS := rd.now.UnixMicro()
+		if time.UnixMicro(nowUS).Before(rd.now) {
+			nowUS++
+		}
 		for key, b := range open {
-			k := rekey(key)
+			k := rd.backlogKey(key)
 			if k == "" {
 				continue
 			}
 			p := get(k)
-			p.now = now
+			p.now = rd.now
 			for _, run := range b.Submitted {
 				p.open.add(run)
 				p.backlog += int64(len(run))
-			}
-			// Due instants before now, counted per sorted run; the
-			// instant of now in whole microseconds, rounded up, has
-			// exactly those below it that lie before now.
-			nowUS := now.UnixMicro()
-			if time.UnixMicro(nowUS).Before(now) {
-				nowUS++
 			}
 			due := runs{}
 			for _, run := range b.Due {
@@ -441,23 +454,45 @@ func indicators(ctx context.Context, db *store.DB, s Slice, src source) ([]Row, 
 	if err != nil {
 		return nil, err
 	}
+	return e.indicators(ctx, db, s, src, true)
+}
+
+// indicators computes the rows of s; without withBacklog, Backlog,
+// BacklogAgeHours and OverdueNow stay empty (a target that watches
+// neither need not read the open requests).
+func (e *env) indicators(ctx context.Context, db *store.DB, s Slice, src source, withBacklog bool) ([]Row, error) {
 	f, err := e.filter(s)
 	if err != nil {
 		return nil, err
 	}
-	now := s.Now
-	if now.IsZero() {
-		now = time.Now()
+	rd := reading{f: f, src: src, now: nowOf(s), keys: func(k string) []string { return []string{rowKey(s.By, k)} }}
+	if withBacklog {
+		rd.backlog, rd.backlogKey = &f, func(k string) string { return rowKey(s.By, k) }
 	}
-	ps, err := gather(ctx, db, f, src, true, now, func(k string) string {
-		if s.By == "" {
-			return "all"
-		}
-		return k
-	})
+	ps, err := gather(ctx, db, rd)
 	if err != nil {
 		return nil, fmt.Errorf("quality: indicators: %w", err)
 	}
+	return e.rows(s, ps), nil
+}
+
+// rowKey is the table row a key of the split by counts towards.
+func rowKey(by, key string) string {
+	if by == "" {
+		return "all"
+	}
+	return key
+}
+
+func nowOf(s Slice) time.Time {
+	if s.Now.IsZero() {
+		return time.Now()
+	}
+	return s.Now
+}
+
+// rows turns the parts of a table into its rows, sorted by key.
+func (e *env) rows(s Slice, ps map[string]*parts) []Row {
 	keys := make([]string, 0, len(ps))
 	for k := range ps {
 		keys = append(keys, k)
@@ -473,7 +508,7 @@ func indicators(ctx context.Context, db *store.DB, s Slice, src source) ([]Row, 
 		}
 		rows = append(rows, ps[k].row(k, e.label(s.By, k), svc, s.Costs))
 	}
-	return rows, nil
+	return rows
 }
 
 // Point is one period of a series.
@@ -497,12 +532,27 @@ func Series(ctx context.Context, db *store.DB, s Slice, interval string) ([]Poin
 	if err != nil {
 		return nil, err
 	}
+	points, periodOf, err := e.periods(s, f, interval)
+	if err != nil {
+		return nil, err
+	}
 	f.GroupBy = "day"
 	// A month point sums its days; whole months may then come as one
 	// month row, keyed by the first of the month, which maps to the same
 	// label as every other day of it.
 	f.MonthRows = interval == "month"
-	periodOf := map[string]string{} // YYYYMMDD -> period label
+	ps, err := gather(ctx, db, reading{f: f, src: fromRollups, keys: func(k string) []string { return []string{periodOf[k]} }})
+	if err != nil {
+		return nil, fmt.Errorf("quality: series: %w", err)
+	}
+	fillPoints(points, ps, s)
+	return points, nil
+}
+
+// periods lists the empty points of a series of s per interval and maps
+// every day of it (YYYYMMDD) to its point's label.
+func (e *env) periods(s Slice, f store.QualityFilter, interval string) ([]Point, map[string]string, error) {
+	periodOf := map[string]string{}
 	var points []Point
 	loc := e.cal.Location()
 	last := ""
@@ -518,7 +568,7 @@ func Series(ctx context.Context, db *store.DB, s Slice, interval string) ([]Poin
 		case "month":
 			label, start = d.Format("2006-01"), time.Date(d.Year(), d.Month(), 1, 12, 0, 0, 0, time.UTC)
 		default:
-			return nil, rathaus.Invalidf("interval", "must be day, week or month, not %q", interval)
+			return nil, nil, rathaus.Invalidf("interval", "must be day, week or month, not %q", interval)
 		}
 		periodOf[strconv.Itoa(civilDay(d))] = label
 		if label != last {
@@ -526,10 +576,11 @@ func Series(ctx context.Context, db *store.DB, s Slice, interval string) ([]Poin
 			last = label
 		}
 	}
-	ps, err := gather(ctx, db, f, fromRollups, false, time.Time{}, func(k string) string { return periodOf[k] })
-	if err != nil {
-		return nil, fmt.Errorf("quality: series: %w", err)
-	}
+	return points, periodOf, nil
+}
+
+// fillPoints computes each point's row from its parts.
+func fillPoints(points []Point, ps map[string]*parts, s Slice) {
 	for i := range points {
 		p := ps[points[i].Period]
 		if p == nil {
@@ -537,5 +588,97 @@ func Series(ctx context.Context, db *store.DB, s Slice, interval string) ([]Poin
 		}
 		points[i].Row = p.row(points[i].Period, points[i].Period, s.ServiceCode, s.Costs)
 	}
-	return points, nil
+}
+
+// Page reads the parts of one dashboard page for one jurisdiction with
+// one read of its catalogue (the jurisdiction, its services and
+// departments), which every part needs for labels and dates.
+type Page struct {
+	db *store.DB
+	e  *env
+}
+
+// NewPage loads the jurisdiction's catalogue for a page.
+func NewPage(ctx context.Context, db *store.DB, jurisdictionID int64) (*Page, error) {
+	e, err := loadEnv(ctx, db, jurisdictionID)
+	if err != nil {
+		return nil, err
+	}
+	return &Page{db: db, e: e}, nil
+}
+
+// TableAndSeries is the package's TableAndSeries; s must be of the
+// page's jurisdiction.
+func (p *Page) TableAndSeries(ctx context.Context, s Slice, interval string) ([]Row, []Point, error) {
+	if err := p.check(s); err != nil {
+		return nil, nil, err
+	}
+	return p.e.tableAndSeries(ctx, p.db, s, interval)
+}
+
+// HeatMap is the package's HeatMap; s must be of the page's jurisdiction.
+func (p *Page) HeatMap(ctx context.Context, s Slice, o HeatOptions) (*Heat, error) {
+	if err := p.check(s); err != nil {
+		return nil, err
+	}
+	return p.e.heatMap(ctx, p.db, s, o)
+}
+
+func (p *Page) check(s Slice) error {
+	if s.JurisdictionID != p.e.j.ID {
+		return fmt.Errorf("quality: a page of jurisdiction %d asked for jurisdiction %d", p.e.j.ID, s.JurisdictionID)
+	}
+	return nil
+}
+
+// TableAndSeries returns what Indicators and Series return for s, from
+// one read of the rollups: every rollup row, keyed by day and slice,
+// counts towards its table row and its series point, and the decoded
+// value lists are shared by both (quantiles read sorted runs without
+// reordering them). The staff dashboard shows both for the same slice
+// and period; reading them apart decoded every duration twice.
+func TableAndSeries(ctx context.Context, db *store.DB, s Slice, interval string) ([]Row, []Point, error) {
+	e, err := loadEnv(ctx, db, s.JurisdictionID)
+	if err != nil {
+		return nil, nil, err
+	}
+	return e.tableAndSeries(ctx, db, s, interval)
+}
+
+func (e *env) tableAndSeries(ctx context.Context, db *store.DB, s Slice, interval string) ([]Row, []Point, error) {
+	f, err := e.filter(s)
+	if err != nil {
+		return nil, nil, err
+	}
+	points, periodOf, err := e.periods(s, f, interval)
+	if err != nil {
+		return nil, nil, err
+	}
+	table := f
+	f.GroupBy = strings.TrimSuffix("day,"+f.GroupBy, ",")
+	f.MonthRows = interval == "month"
+	// Table rows and points share one map; "t:" and "p:" keep them apart.
+	rd := reading{f: f, src: fromRollups, now: nowOf(s), backlog: &table,
+		keys: func(k string) []string {
+			day, key := k, ""
+			if s.By != "" {
+				day, key = store.DaySplitKey(k)
+			}
+			return []string{"t:" + rowKey(s.By, key), "p:" + periodOf[day]}
+		},
+		backlogKey: func(k string) string { return "t:" + rowKey(s.By, k) }}
+	ps, err := gather(ctx, db, rd)
+	if err != nil {
+		return nil, nil, fmt.Errorf("quality: indicators and series: %w", err)
+	}
+	tps, pps := map[string]*parts{}, map[string]*parts{}
+	for k, p := range ps {
+		if key, ok := strings.CutPrefix(k, "t:"); ok {
+			tps[key] = p
+		} else {
+			pps[strings.TrimPrefix(k, "p:")] = p
+		}
+	}
+	fillPoints(points, pps, s)
+	return e.rows(s, tps), points, nil
 }

@@ -331,7 +331,7 @@ func (tx *Tx) ResetQuality(ctx context.Context) error {
 
 // QualityFilter selects facts and rollups for indicators. Days are local
 // dates as YYYYMMDD, both inclusive. GroupBy names the column rows are
-// keyed by: "service_code", "department_id", "channel", "day" or "" (one
+// keyed by: "service_code", "department_id", "channel", "day", "day,<column>" (keys "YYYYMMDD:value") or "" (one
 // row).
 type QualityFilter struct {
 	JurisdictionID int64
@@ -382,12 +382,26 @@ func (f QualityFilter) keyExpr(dayCol string) (string, error) {
 			return "", rathaus.Invalidf("by", "open requests have no day")
 		}
 		return dayCol, nil
+	case "day,service_code", "day,department_id", "day,channel":
+		// "YYYYMMDD:key": one read of the rollups serves a table split by
+		// the column and a series of days (DaySplitKey takes it apart).
+		if dayCol == "" {
+			return "", rathaus.Invalidf("by", "open requests have no day")
+		}
+		return "CAST(" + dayCol + " AS TEXT) || ':' || CAST(" + strings.TrimPrefix(f.GroupBy, "day,") + " AS TEXT)", nil
 	case "":
 		// PostgreSQL refuses a constant in GROUP BY; the jurisdiction is
 		// constant under the filter, so it yields one row just the same.
 		return "jurisdiction_id", nil
 	}
 	return "", rathaus.Invalidf("by", "cannot group by %q", f.GroupBy)
+}
+
+// DaySplitKey takes a key of a "day,<column>" grouping apart into the day
+// (YYYYMMDD) and the column's value.
+func DaySplitKey(key string) (day, rest string) {
+	day, rest, _ = strings.Cut(key, ":")
+	return day, rest
 }
 
 // DailySums is a sum of quality_daily rows for one key and channel.

@@ -335,7 +335,7 @@ type span struct {
 // caller allows month rows.
 func (f QualityFilter) spans() []span {
 	daily := span{"quality_daily", f.FromDay, f.ToDay}
-	if f.GroupBy == "day" && !f.MonthRows {
+	if strings.HasPrefix(f.GroupBy, "day") && !f.MonthRows {
 		return []span{daily}
 	}
 	from, to := dateOf(f.FromDay), dateOf(f.ToDay)

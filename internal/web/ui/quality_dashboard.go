@@ -170,13 +170,20 @@ func (u *UI) QualityDashboard(w http.ResponseWriter, r *http.Request) {
 	}
 	q := parseQualityQuery(r.URL.Query())
 	s := q.slice(j.ID, u.today(), u.Now())
-	rows, err := quality.Indicators(ctx, u.Cases.DB(), s)
+	// One page reads the catalogue once, and the table and the charts
+	// from one read of the rollups.
+	page, err := quality.NewPage(ctx, u.Cases.DB(), j.ID)
+	if err != nil {
+		u.Error(w, r, err)
+		return
+	}
+	rows, points, err := page.TableAndSeries(ctx, s, q.Step())
 	if err != nil {
 		u.Error(w, r, err)
 		return
 	}
 	loc := Locale(r)
-	badges, err := u.targetBadges(ctx, j, loc)
+	badges, err := u.targetBadges(ctx, page, loc)
 	if err != nil {
 		u.Error(w, r, err)
 		return
@@ -188,13 +195,8 @@ func (u *UI) QualityDashboard(w http.ResponseWriter, r *http.Request) {
 		d.HasCSAT = d.HasCSAT || f.HasCSAT
 		d.Rows = append(d.Rows, dashboardRow{qualityFigures: f, DrillURL: q.DrillURL(row.Key), Badges: badges[q.By+":"+row.Key]})
 	}
-	points, err := quality.Series(ctx, u.Cases.DB(), s, q.Step())
-	if err != nil {
-		u.Error(w, r, err)
-		return
-	}
 	d.Series = u.seriesCharts(loc, points)
-	heat, err := quality.HeatMap(ctx, u.Cases.DB(), s, quality.HeatOptions{Streets: heatTableRows})
+	heat, err := page.HeatMap(ctx, s, quality.HeatOptions{Streets: heatTableRows})
 	if err != nil {
 		u.Error(w, r, err)
 		return
@@ -242,10 +244,10 @@ func (u *UI) sliceName(ctx context.Context, j *rathaus.Jurisdiction, q QualityQu
 // under "by:key" ("" for whole-town targets). Evaluate also enqueues the
 // alert mail of a missed target, deduplicated per window, exactly as the
 // hourly run in serve does, so opening the page mails nobody twice.
-func (u *UI) targetBadges(ctx context.Context, j *rathaus.Jurisdiction, loc string) (map[string][]targetBadge, error) {
+func (u *UI) targetBadges(ctx context.Context, page *quality.Page, loc string) (map[string][]targetBadge, error) {
 	a := quality.NewAlerts(u.Cases.DB(), u.Now, u.Log)
 	a.BaseURL = u.BaseURL
-	sts, err := a.Evaluate(ctx, j.ID)
+	sts, err := a.EvaluatePage(ctx, page)
 	if err != nil {
 		return nil, err
 	}
