@@ -27,30 +27,28 @@ type overdueRow struct {
 // overdueList is the drill-down's list of overdue requests, most overdue
 // first.
 type overdueList struct {
-	// Listed is false for a slice the inbox cannot filter by (a
-	// channel): the page then only links to the inbox.
-	Listed   bool
-	Rows     []overdueRow
+	// AllChannels is true for a channel's drill-down: the list holds the
+	// channel's requests, but the inbox cannot filter by channel, so its
+	// link shows the overdue requests of every channel.
+	AllChannels bool
+	Rows        []overdueRow
 	More     bool   // more than overdueRows are overdue
 	InboxURL string // the full inbox filter
 }
 
-// overdueList reads the open requests of the drill-down's service or
-// department whose resolution was due before now, from the quality facts.
+// overdueList reads the open requests of the drill-down's service,
+// department or channel whose resolution was due before now, from the quality facts.
 func (u *UI) overdueList(ctx context.Context, j *rathaus.Jurisdiction, loc string, q QualityQuery) (overdueList, error) {
 	f := InboxFilter{Dept: "all", Service: q.Service, Overdue: true, Sort: store.SortDue}
 	if q.Department != 0 {
 		f.Dept = strconv.FormatInt(q.Department, 10)
 	}
-	out := overdueList{InboxURL: f.URL(1), Listed: q.Channel == ""}
-	if !out.Listed {
-		return out, nil
-	}
+	out := overdueList{InboxURL: f.URL(1), AllChannels: q.Channel != ""}
 	now := u.Now()
 	// The facts hold the requests the "overdue now" figure counts, with
 	// the clock paused while a request waits for the citizen.
 	overdue, more, err := quality.Overdue(ctx, u.Cases.DB(), quality.Slice{JurisdictionID: j.ID, ServiceCode: q.Service,
-		DepartmentID: q.Department, Now: now}, overdueRows)
+		DepartmentID: q.Department, Channel: q.Channel, Now: now}, overdueRows)
 	if err != nil {
 		return out, err
 	}
