@@ -38,6 +38,40 @@ func TestValueListRejectsCorruptBytes(t *testing.T) {
 	}
 }
 
+func TestDecodeRunKeepsEarlierRuns(t *testing.T) {
+	// Lists larger than what is left of the arena start a new chunk; the
+	// runs handed out before must keep their values.
+	var lists [][]int64
+	for i, n := range []int{3, arenaChunk - 2, 5, 2 * arenaChunk, 1} {
+		vs := make([]int64, n)
+		for k := range vs {
+			vs[k] = int64(i*1_000_000 + k*7)
+		}
+		lists = append(lists, vs)
+	}
+	var arena []int64
+	var runs [][]int64
+	for _, vs := range lists {
+		var run []int64
+		var err error
+		if arena, run, err = decodeRun(arena, encodeValues(slices.Clone(vs))); err != nil {
+			t.Fatal(err)
+		}
+		runs = append(runs, run)
+	}
+	for i, run := range runs {
+		if !slices.Equal(run, lists[i]) {
+			t.Errorf("run %d: %d values, want %d (first %v)", i, len(run), len(lists[i]), run[:min(3, len(run))])
+		}
+		if cap(run) != len(run) {
+			t.Errorf("run %d: capacity %d beyond its length %d", i, cap(run), len(run))
+		}
+	}
+	if _, _, err := decodeRun(arena, []byte{0xff, 0xff, 0xff, 0x7f}); err == nil {
+		t.Error("corrupt count: no error")
+	}
+}
+
 func TestQualityFilterSpans(t *testing.T) {
 	for _, tc := range []struct {
 		name     string
