@@ -42,6 +42,9 @@ type benchOpen311Config struct {
 	Seed        uint64
 	Keep        bool
 	CPUProfile  string
+	// Reuse names a database that an earlier run seeded and kept
+	// (--keep): it is measured as it is, without seeding.
+	Reuse string
 }
 
 // runBenchOpen311 seeds a large Mängelmelder on a fresh database per
@@ -99,6 +102,7 @@ func parseBenchOpen311(args []string, getenv func(string) string, stderr io.Writ
 	fs.Uint64Var(&cfg.Seed, "seed", 1, "seed of the random data and request parameters")
 	fs.BoolVar(&cfg.Keep, "keep", false, "keep the database afterwards (SQLite file in a temporary folder, PostgreSQL schema) and print where it is")
 	fs.StringVar(&cfg.CPUProfile, "cpuprofile", "", "folder for one CPU profile per dialect and scenario (measured period only)")
+	fs.StringVar(&cfg.Reuse, "reuse", "", "measure a database an earlier run kept (--keep) as it is, without seeding: sqlite:PATH or a postgres:// URL with its search_path")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -114,10 +118,18 @@ func parseBenchOpen311(args []string, getenv func(string) string, stderr io.Writ
 	return cfg, nil
 }
 
-// chooseDialects sets cfg.Dialects from --db, or else from the
-// comma-separated --dialects list; cmd names the command in errors.
+// chooseDialects sets cfg.Dialects from --reuse or --db, or else from
+// the comma-separated --dialects list; cmd names the command in errors.
 func (cfg *benchOpen311Config) chooseDialects(cmd, dialects string) error {
 	switch {
+	case cfg.Reuse != "" && cfg.DB != "":
+		return fmt.Errorf("%s: use --reuse or --db, not both", cmd)
+	case strings.HasPrefix(cfg.Reuse, "sqlite:"):
+		cfg.Dialects = []string{string(store.SQLite)}
+	case strings.HasPrefix(cfg.Reuse, "postgres://"), strings.HasPrefix(cfg.Reuse, "postgresql://"):
+		cfg.Dialects = []string{string(store.Postgres)}
+	case cfg.Reuse != "":
+		return fmt.Errorf("%s: --reuse %q: use sqlite:PATH or a postgres:// URL", cmd, cfg.Reuse)
 	case strings.HasPrefix(cfg.DB, "sqlite:"):
 		cfg.Dialects = []string{string(store.SQLite)}
 	case strings.HasPrefix(cfg.DB, "postgres://"), strings.HasPrefix(cfg.DB, "postgresql://"):
@@ -139,6 +151,9 @@ func (cfg *benchOpen311Config) chooseDialects(cmd, dialects string) error {
 // benchDatabase creates a fresh database of dialect d and returns its DSN
 // and a function that removes it.
 func benchDatabase(ctx context.Context, cfg *benchOpen311Config, d string, stderr io.Writer) (string, func(), error) {
+	if cfg.Reuse != "" {
+		return cfg.Reuse, func() {}, nil
+	}
 	if d == string(store.SQLite) {
 		if path, ok := strings.CutPrefix(cfg.DB, "sqlite:"); ok {
 			if _, err := os.Stat(path); err == nil {
@@ -209,10 +224,15 @@ func benchOpen311Dialect(ctx context.Context, cfg *benchOpen311Config, d string,
 	// The demo town gives the catalogue, staff and API key; its own 200
 	// reports come through casework like real ones.
 	now := time.Now()
-	fmt.Fprintf(stderr, "%s: seeding the demo town …\n", d)
+	if cfg.Reuse == "" {
+		fmt.Fprintf(stderr, "%s: seeding the demo town …\n", d)
+	}
 	info, err := demo.SeedN(ctx, db, now, log, 200)
 	if err != nil {
 		return run, err
+	}
+	if cfg.Reuse != "" && info.Created {
+		return run, fmt.Errorf("--reuse %s holds no benchmark data", cfg.Reuse)
 	}
 	j := info.Jurisdiction
 	var svcs []*rathaus.Service
@@ -224,6 +244,9 @@ func benchOpen311Dialect(ctx context.Context, cfg *benchOpen311Config, d string,
 		return run, err
 	}
 	svcs = bench.Offered(svcs)
+	if cfg.Reuse != "" {
+		return benchOpen311Measure(ctx, cfg, d, db, info, svcs, run, stderr)
+	}
 	start, lastShown := time.Now(), time.Now()
 	var seeded *bench.Seeded
 	err = db.BulkLoad(ctx, func() error {
@@ -247,6 +270,32 @@ func benchOpen311Dialect(ctx context.Context, cfg *benchOpen311Config, d string,
 	}
 	fmt.Fprintf(stderr, "%s: seeded %d reports, %d events in %s; ANALYZE %s\n", d, seeded.Requests, seeded.Events,
 		seeded.Duration.Round(time.Second), time.Since(start).Round(time.Millisecond))
+	return benchOpen311Measure(ctx, cfg, d, db, info, svcs, run, stderr)
+}
+
+// benchOpen311Measure serves db and runs every scenario against it.
+// run.Seed describes the seeded reports; when nil (--reuse), the layout
+// of the hot spots is drawn again from the same seed, and the IDs are
+// taken from the newest request.
+func benchOpen311Measure(ctx context.Context, cfg *benchOpen311Config, d string, db *store.DB, info demo.Info, svcs []*rathaus.Service,
+	run bench.DialectRun, stderr io.Writer) (bench.DialectRun, error) {
+	j := info.Jurisdiction
+	seeded := run.Seed
+	if seeded == nil {
+		var err error
+		if seeded, err = bench.SeedReports(ctx, db, j, svcs, bench.SeedConfig{Seed: cfg.Seed}); err != nil {
+			return run, err
+		}
+		var newest []*rathaus.Request
+		if err := db.ReadTx(ctx, func(tx *store.Tx) error {
+			newest, err = tx.Requests(ctx, store.RequestFilter{JurisdictionID: j.ID, Limit: 1})
+			return err
+		}); err != nil || len(newest) == 0 {
+			return run, fmt.Errorf("--reuse: newest request: %v", err)
+		}
+		seeded.LastID = newest[0].ID
+		seeded.FirstID = max(1, seeded.LastID-int64(info.Requests)+1)
+	}
 
 	appURL, helloURL, stop, err := serveBench(db, j.Slug, stderr)
 	if err != nil {

@@ -34,9 +34,6 @@ type benchQualityConfig struct {
 	CatchUp   int
 	Out       string
 	Profile   string
-	// Reuse names a database that an earlier run seeded and kept
-	// (--keep): it is measured as it is, without seeding or rebuilding.
-	Reuse string
 }
 
 // runBenchQuality seeds the Open311 benchmark's data set per dialect, lets
@@ -97,7 +94,7 @@ func parseBenchQuality(args []string, getenv func(string) string, stderr io.Writ
 	fs.IntVar(&cfg.CatchUp, "catch-up", 4000, "reports added after the rebuild to time the projector's catch-up (0: skip)")
 	fs.StringVar(&cfg.Out, "out", filepath.Join("docs", "benchmarks.md"), "Markdown file whose quality section is replaced; empty: stdout only")
 	fs.StringVar(&cfg.Profile, "cpuprofile", "", "folder for one CPU profile per dialect of the rollup cases (references excluded)")
-	fs.StringVar(&cfg.Reuse, "reuse", "", "measure a database an earlier run kept (--keep) as it is, without seeding or rebuilding: sqlite:PATH or a postgres:// URL with its search_path")
+	fs.StringVar(&cfg.db.Reuse, "reuse", "", "measure a database an earlier run kept (--keep) as it is, without seeding or rebuilding: sqlite:PATH or a postgres:// URL with its search_path")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -106,14 +103,6 @@ func parseBenchQuality(args []string, getenv func(string) string, stderr io.Writ
 	}
 	if cfg.db.Reports < 0 || cfg.Rounds < 1 || cfg.RefRounds < 0 || cfg.PageTime < 0 || cfg.CatchUp < 0 {
 		return nil, errors.New("bench quality: --reports, --ref-rounds, --page-time and --catch-up must be ≥ 0, --rounds ≥ 1")
-	}
-	if cfg.Reuse != "" {
-		d := string(store.SQLite)
-		if strings.HasPrefix(cfg.Reuse, "postgres") {
-			d = string(store.Postgres)
-		}
-		cfg.db.Dialects, cfg.db.Reports = []string{d}, 0
-		return cfg, nil
 	}
 	if err := cfg.db.chooseDialects("bench quality", *dialects); err != nil {
 		return nil, err
@@ -124,12 +113,9 @@ func parseBenchQuality(args []string, getenv func(string) string, stderr io.Writ
 // benchQualityDialect seeds, projects and measures one database.
 func benchQualityDialect(ctx context.Context, cfg *benchQualityConfig, d string, log *slog.Logger, stderr io.Writer) (bench.QualityRun, error) {
 	run := bench.QualityRun{Dialect: d}
-	dsn, cleanup := cfg.Reuse, func() {}
-	if dsn == "" {
-		var err error
-		if dsn, cleanup, err = benchDatabase(ctx, &cfg.db, d, stderr); err != nil {
-			return run, err
-		}
+	dsn, cleanup, err := benchDatabase(ctx, &cfg.db, d, stderr)
+	if err != nil {
+		return run, err
 	}
 	defer cleanup()
 	db, err := openStore(ctx, dsn, log)
@@ -139,15 +125,15 @@ func benchQualityDialect(ctx context.Context, cfg *benchQualityConfig, d string,
 	defer db.Close()
 
 	now := time.Now()
-	if cfg.Reuse == "" {
+	if cfg.db.Reuse == "" {
 		fmt.Fprintf(stderr, "%s: seeding the demo town …\n", d)
 	}
 	info, err := demo.SeedN(ctx, db, now, log, 200)
 	if err != nil {
 		return run, err
 	}
-	if cfg.Reuse != "" && info.Created {
-		return run, fmt.Errorf("--reuse %s holds no benchmark data", cfg.Reuse)
+	if cfg.db.Reuse != "" && info.Created {
+		return run, fmt.Errorf("--reuse %s holds no benchmark data", cfg.db.Reuse)
 	}
 	j := info.Jurisdiction
 	var svcs []*rathaus.Service
@@ -175,7 +161,7 @@ func benchQualityDialect(ctx context.Context, cfg *benchQualityConfig, d string,
 		})
 		return seeded, err
 	}
-	if cfg.Reuse == "" {
+	if cfg.db.Reuse == "" {
 		if run.Seed, err = seed(cfg.db.Reports, cfg.db.Seed); err != nil {
 			return run, err
 		}
@@ -190,7 +176,7 @@ func benchQualityDialect(ctx context.Context, cfg *benchQualityConfig, d string,
 			return run, err
 		}
 	}
-	if cfg.CatchUp > 0 && cfg.Reuse == "" {
+	if cfg.CatchUp > 0 && cfg.db.Reuse == "" {
 		projector := quality.NewProjector(db, time.Now, log)
 		more, err := seed(cfg.CatchUp, cfg.db.Seed+1)
 		if err != nil {
