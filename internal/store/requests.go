@@ -185,6 +185,20 @@ type RequestFilter struct {
 	Limit, Offset int
 }
 
+// maxNearbyCells bounds the cells of a query that OneServiceNearby sends
+// to requests_nearby: one index range per cell.
+const maxNearbyCells = 64
+
+// OneServiceNearby reports whether f selects one service's requests in a
+// few grid cells (the duplicate lookup, or a radius query with one
+// service_code). The index requests_nearby (jurisdiction, service, cell,
+// submission time) answers it with one short range per cell, holding only
+// matches of the service and period, so the caller needs neither a count
+// nor time slices: the matches are few enough to sort.
+func (f RequestFilter) OneServiceNearby() bool {
+	return f.HasBox && len(f.ServiceCodes) == 1 && len(f.Cells) > 0 && len(f.Cells) <= maxNearbyCells && len(f.IDs) == 0
+}
+
 // DefaultLimit is the page size of Requests when the filter sets none
 // (or one above MaxLimit).
 const (
@@ -224,7 +238,15 @@ func (tx *Tx) Requests(ctx context.Context, f RequestFilter) ([]*rathaus.Request
 		where = append(where, "department_id = "+arg(f.DepartmentID))
 	}
 	from, spatial := "requests", false
-	if f.HasBox {
+	if f.HasBox && f.OneServiceNearby() {
+		// A few cells of one service: requests_nearby holds exactly
+		// those, so no R*Tree (see OneServiceNearby).
+		if tx.dialect == SQLite {
+			from = "requests INDEXED BY requests_nearby"
+		}
+		where = append(where, "has_location = TRUE", "lat BETWEEN "+arg(f.MinLat)+" AND "+arg(f.MaxLat),
+			"lon BETWEEN "+arg(f.MinLon)+" AND "+arg(f.MaxLon), tx.idList("cell", arg, f.Cells))
+	} else if f.HasBox {
 		where = append(where, "has_location = TRUE", "lat BETWEEN "+arg(f.MinLat)+" AND "+arg(f.MaxLat),
 			"lon BETWEEN "+arg(f.MinLon)+" AND "+arg(f.MaxLon))
 		if tx.dialect == SQLite {
