@@ -96,7 +96,7 @@ func (c *Cases) readBox(ctx context.Context, f store.RequestFilter) ([]*rathaus.
 		limit = store.DefaultLimit
 	}
 	need := f.Offset + limit
-	if !f.HasBox || f.SubmittedFrom.IsZero() || len(f.IDs) > 0 || need > store.MaxLimit {
+	if !f.HasBox || f.SubmittedFrom.IsZero() || len(f.IDs) > 0 || need > store.MaxLimit || f.OneServiceNearby() {
 		return c.read(ctx, f)
 	}
 	var out []*rathaus.Request
@@ -104,22 +104,28 @@ func (c *Cases) readBox(ctx context.Context, f store.RequestFilter) ([]*rathaus.
 	covered, span := time.Duration(0), 24*time.Hour
 	err := c.db.ReadTx(ctx, func(tx *store.Tx) error {
 		// Where the store can count the box's matches cheaply, the first
-		// slice is sized from that count, as if the matches were spread
-		// evenly over the period: the last day alone says little (it
-		// held a tenth of the average in busy areas of the benchmark).
+		// slice is sized from the count of its last week, as if the
+		// matches were spread evenly: the last day alone says little (it
+		// held a tenth of the average in busy areas of the benchmark, and
+		// the slice after it then read the whole period), while counting
+		// the whole period walked every match of a busy box (tens of
+		// thousands; half of a map query's time).
 		to := end
 		if to.IsZero() {
 			to = c.now()
 		}
 		if period := to.Sub(f.SubmittedFrom); period > 0 {
-			n, ok, err := tx.CountInBox(ctx, f)
+			window := min(period, countWindow)
+			g := f
+			g.SubmittedFrom, g.SubmittedTo = to.Add(-window), end
+			n, ok, err := tx.CountInBox(ctx, g)
 			if err != nil {
 				return err
 			}
 			if ok {
 				span = period
-				if n > need {
-					span = max(time.Duration(float64(period)*float64(need)/float64(n)*1.5), time.Hour)
+				if n > 0 {
+					span = min(max(time.Duration(float64(window)*float64(need)/float64(n)*1.5), time.Hour), period)
 				}
 			}
 		}
@@ -155,6 +161,10 @@ func (c *Cases) readBox(ctx context.Context, f store.RequestFilter) ([]*rathaus.
 	}
 	return out[f.Offset:], nil
 }
+
+// countWindow is the end of a box query's period whose matches size its
+// first time slice.
+const countWindow = 7 * 24 * time.Hour
 
 // nextSlice sizes the next time slice of readBox: the time the missing
 // rows take at the density seen so far, with a margin so that one more
