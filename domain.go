@@ -210,6 +210,9 @@ type Request struct {
 	ClosedAt       time.Time // zero while open
 	Resolution     string    // why it was closed: fixed, duplicate, not_responsible, rejected
 	StatusNotes    string    // latest public reply
+	// Version counts the stored changes of the request and its photos;
+	// caches of its public representation compare it.
+	Version int64
 }
 
 // EventType names what happened to a request.

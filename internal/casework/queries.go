@@ -24,6 +24,9 @@ type Query struct {
 	PublicOnly bool
 	// PublicFields reads only the fields public lists show.
 	PublicFields bool
+	// VersionsOnly reads only ID, Version, SubmittedAt and the position
+	// (store.RequestFilter.VersionsOnly).
+	VersionsOnly bool
 	Limit        int
 	Offset       int
 }
@@ -40,7 +43,7 @@ const maxBoxCells = 225
 func (c *Cases) List(ctx context.Context, j *rathaus.Jurisdiction, q Query) ([]*rathaus.Request, error) {
 	f := store.RequestFilter{JurisdictionID: j.ID, IDs: q.IDs, ServiceCodes: q.ServiceCodes, States: q.States,
 		SubmittedFrom: q.From, SubmittedTo: q.To, DepartmentID: q.DepartmentID, PublicOnly: q.PublicOnly,
-		PublicFields: q.PublicFields, Limit: q.Limit, Offset: q.Offset}
+		PublicFields: q.PublicFields, VersionsOnly: q.VersionsOnly, Limit: q.Limit, Offset: q.Offset}
 	if q.BBox != nil {
 		f.HasBox, f.MinLat, f.MinLon, f.MaxLat, f.MaxLon = true, q.BBox.MinLat, q.BBox.MinLon, q.BBox.MaxLat, q.BBox.MaxLon
 		// A box of up to a few kilometres is read through the cell index;

@@ -18,7 +18,7 @@ import (
 const requestCols = `id, jurisdiction_id, number, token, service_id, service_code, state, priority, has_location, lat, lon,
 	address, description, attributes, channel, reporter_email, reporter_first, reporter_last, reporter_phone,
 	device_id, account_id, media_url, department_id, assignee_id, duplicate_of, public, submitted_at, updated_at,
-	response_due, resolution_due, closed_at, resolution, status_notes`
+	response_due, resolution_due, closed_at, resolution, status_notes, version`
 
 func scanRequest(row interface{ Scan(...any) error }) (*rathaus.Request, error) {
 	var r rathaus.Request
@@ -27,7 +27,7 @@ func scanRequest(row interface{ Scan(...any) error }) (*rathaus.Request, error) 
 	if err := row.Scan(&r.ID, &r.JurisdictionID, &r.Number, &r.Token, &r.ServiceID, &r.ServiceCode, &state, &r.Priority,
 		&r.HasLocation, &r.Lat, &r.Lon, &r.Address, &r.Description, &attrs, &channel, &r.Reporter.Email, &r.Reporter.FirstName,
 		&r.Reporter.LastName, &r.Reporter.Phone, &r.DeviceID, &r.AccountID, &r.MediaURL, &r.DepartmentID, &r.AssigneeID,
-		&r.DuplicateOf, &r.Public, &submitted, &updated, &respDue, &resDue, &closed, &r.Resolution, &r.StatusNotes); err != nil {
+		&r.DuplicateOf, &r.Public, &submitted, &updated, &respDue, &resDue, &closed, &r.Resolution, &r.StatusNotes, &r.Version); err != nil {
 		return nil, err
 	}
 	r.State, r.Channel = rathaus.State(state), rathaus.Channel(channel)
@@ -48,18 +48,34 @@ func scanRequest(row interface{ Scan(...any) error }) (*rathaus.Request, error) 
 // every column value is two calls, each taking the connection's mutex),
 // so fewer columns are faster.
 const publicRequestCols = `id, number, service_code, state, has_location, lat, lon, address, description, media_url,
-	department_id, duplicate_of, public, submitted_at, updated_at, resolution_due, status_notes`
+	department_id, duplicate_of, public, submitted_at, updated_at, resolution_due, status_notes, version`
 
 func scanPublicRequest(row interface{ Scan(...any) error }) (*rathaus.Request, error) {
 	var r rathaus.Request
 	var state string
 	var submitted, updated, resDue int64
 	if err := row.Scan(&r.ID, &r.Number, &r.ServiceCode, &state, &r.HasLocation, &r.Lat, &r.Lon, &r.Address, &r.Description,
-		&r.MediaURL, &r.DepartmentID, &r.DuplicateOf, &r.Public, &submitted, &updated, &resDue, &r.StatusNotes); err != nil {
+		&r.MediaURL, &r.DepartmentID, &r.DuplicateOf, &r.Public, &submitted, &updated, &resDue, &r.StatusNotes, &r.Version); err != nil {
 		return nil, err
 	}
 	r.State = rathaus.State(state)
 	r.SubmittedAt, r.UpdatedAt, r.ResolutionDue = fromMicros(submitted), fromMicros(updated), fromMicros(resDue)
+	return &r, nil
+}
+
+// versionCols is what a list reads for a caller that caches the public
+// representation of requests (RequestFilter.VersionsOnly): which requests,
+// in which order, at which version, and where (radius queries keep the
+// circle by position).
+const versionCols = `id, version, submitted_at, has_location, lat, lon`
+
+func scanRequestVersion(row interface{ Scan(...any) error }) (*rathaus.Request, error) {
+	var r rathaus.Request
+	var submitted int64
+	if err := row.Scan(&r.ID, &r.Version, &submitted, &r.HasLocation, &r.Lat, &r.Lon); err != nil {
+		return nil, err
+	}
+	r.SubmittedAt = fromMicros(submitted)
 	return &r, nil
 }
 
@@ -117,7 +133,7 @@ func encodeAttrs(a map[string]string) (string, error) {
 func (tx *Tx) UpdateRequest(ctx context.Context, r *rathaus.Request) error {
 	res, err := tx.exec(ctx, `UPDATE requests SET state = $1, priority = $2, department_id = $3, assignee_id = $4,
 		duplicate_of = $5, public = $6, updated_at = $7, response_due = $8, resolution_due = $9, closed_at = $10,
-		resolution = $11, status_notes = $12, description = $13
+		resolution = $11, status_notes = $12, description = $13, version = version + 1
 		WHERE id = $14 AND jurisdiction_id = $15`,
 		string(r.State), r.Priority, r.DepartmentID, r.AssigneeID, r.DuplicateOf, r.Public, micros(r.UpdatedAt),
 		micros(r.ResponseDue), micros(r.ResolutionDue), micros(r.ClosedAt), r.Resolution, r.StatusNotes, r.Description,
@@ -128,6 +144,7 @@ func (tx *Tx) UpdateRequest(ctx context.Context, r *rathaus.Request) error {
 	if n, _ := res.RowsAffected(); n == 0 {
 		return rathaus.NotFoundf("request %d not found", r.ID)
 	}
+	r.Version++
 	return nil
 }
 
@@ -181,7 +198,10 @@ type RequestFilter struct {
 	PublicOnly                     bool // leave out merged duplicates
 	// PublicFields reads only what public lists show (no personal data,
 	// no attributes, no token; ServiceID and ClosedAt stay zero).
-	PublicFields  bool
+	PublicFields bool
+	// VersionsOnly reads only ID, Version, SubmittedAt and the position,
+	// for callers that cache the rest by version.
+	VersionsOnly  bool
 	Limit, Offset int
 }
 
@@ -279,7 +299,10 @@ func (tx *Tx) Requests(ctx context.Context, f RequestFilter) ([]*rathaus.Request
 		limit = DefaultLimit
 	}
 	cols, scan := requestCols, scanRequest
-	if f.PublicFields {
+	switch {
+	case f.VersionsOnly:
+		cols, scan = versionCols, scanRequestVersion
+	case f.PublicFields:
 		cols, scan = publicRequestCols, scanPublicRequest
 	}
 	q := `SELECT ` + cols + ` FROM ` + from + ` WHERE ` + strings.Join(where, " AND ") +
@@ -500,6 +523,16 @@ func (tx *Tx) AddMedia(ctx context.Context, jurisdictionID int64, m *rathaus.Med
 		return fmt.Errorf("store: add media to request %d: %w", m.RequestID, err)
 	}
 	m.ID = id
+	return tx.bumpVersionOfMedia(ctx, jurisdictionID, id)
+}
+
+// bumpVersionOfMedia raises the version of the request a photo belongs
+// to: its public representation lists the photo.
+func (tx *Tx) bumpVersionOfMedia(ctx context.Context, jurisdictionID, mediaID int64) error {
+	if _, err := tx.exec(ctx, `UPDATE requests SET version = version + 1 WHERE jurisdiction_id = $1
+		AND id = (SELECT request_id FROM media WHERE id = $2)`, jurisdictionID, mediaID); err != nil {
+		return fmt.Errorf("store: version of the request of media %d: %w", mediaID, err)
+	}
 	return nil
 }
 

@@ -176,7 +176,7 @@ func (tx *Tx) SetMediaPublic(ctx context.Context, jurisdictionID, id int64, publ
 	if n, _ := res.RowsAffected(); n == 0 {
 		return rathaus.NotFoundf("media %d not found", id)
 	}
-	return nil
+	return tx.bumpVersionOfMedia(ctx, jurisdictionID, id)
 }
 
 // SetMediaBlob points a photo at other bytes (a blurred copy).
@@ -189,7 +189,7 @@ func (tx *Tx) SetMediaBlob(ctx context.Context, jurisdictionID, id int64, key, c
 	if n, _ := res.RowsAffected(); n == 0 {
 		return rathaus.NotFoundf("media %d not found", id)
 	}
-	return nil
+	return tx.bumpVersionOfMedia(ctx, jurisdictionID, id)
 }
 
 // MediaUsingBlob counts the photos (of any jurisdiction) stored under key;
