@@ -27,49 +27,55 @@ func appendRequestsJSON(b []byte, rs []request) ([]byte, bool) {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = append(b, `{"service_request_id":`...)
-		b = appendJSONString(b, r.ServiceRequestID)
-		b = append(b, `,"status":`...)
-		b = appendJSONString(b, r.Status)
-		b = append(b, `,"status_notes":`...)
-		b = appendJSONString(b, r.StatusNotes)
-		b = append(b, `,"service_name":`...)
-		b = appendJSONString(b, r.ServiceName)
-		b = append(b, `,"service_code":`...)
-		b = appendJSONString(b, r.ServiceCode)
-		b = append(b, `,"description":`...)
-		b = appendJSONString(b, r.Description)
-		b = append(b, `,"agency_responsible":`...)
-		b = appendJSONString(b, r.AgencyResponsible)
-		b = append(b, `,"service_notice":`...)
-		b = appendJSONString(b, r.ServiceNotice)
-		b = append(b, `,"requested_datetime":`...)
-		b = appendJSONString(b, r.RequestedDatetime)
-		b = append(b, `,"updated_datetime":`...)
-		b = appendJSONString(b, r.UpdatedDatetime)
-		if r.ExpectedDatetime != "" {
-			b = append(b, `,"expected_datetime":`...)
-			b = appendJSONString(b, r.ExpectedDatetime)
-		}
-		b = append(b, `,"address":`...)
-		b = appendJSONString(b, r.Address)
-		b = append(b, `,"address_id":`...)
-		b = appendJSONString(b, r.AddressID)
-		b = append(b, `,"zipcode":`...)
-		b = appendJSONString(b, r.Zipcode)
-		if r.Lat != nil {
-			b = append(b, `,"lat":`...)
-			b = appendJSONFloat(b, *r.Lat)
-		}
-		if r.Long != nil {
-			b = append(b, `,"long":`...)
-			b = appendJSONFloat(b, *r.Long)
-		}
-		b = append(b, `,"media_url":`...)
-		b = appendJSONString(b, r.MediaURL)
-		b = append(b, '}')
+		b = appendRequestJSON(b, r)
 	}
 	return append(b, ']', '\n'), true
+}
+
+// appendRequestJSON appends one entry of a request list without extended
+// attributes as a JSON object.
+func appendRequestJSON(b []byte, r *request) []byte {
+	b = append(b, `{"service_request_id":`...)
+	b = appendJSONString(b, r.ServiceRequestID)
+	b = append(b, `,"status":`...)
+	b = appendJSONString(b, r.Status)
+	b = append(b, `,"status_notes":`...)
+	b = appendJSONString(b, r.StatusNotes)
+	b = append(b, `,"service_name":`...)
+	b = appendJSONString(b, r.ServiceName)
+	b = append(b, `,"service_code":`...)
+	b = appendJSONString(b, r.ServiceCode)
+	b = append(b, `,"description":`...)
+	b = appendJSONString(b, r.Description)
+	b = append(b, `,"agency_responsible":`...)
+	b = appendJSONString(b, r.AgencyResponsible)
+	b = append(b, `,"service_notice":`...)
+	b = appendJSONString(b, r.ServiceNotice)
+	b = append(b, `,"requested_datetime":`...)
+	b = appendJSONString(b, r.RequestedDatetime)
+	b = append(b, `,"updated_datetime":`...)
+	b = appendJSONString(b, r.UpdatedDatetime)
+	if r.ExpectedDatetime != "" {
+		b = append(b, `,"expected_datetime":`...)
+		b = appendJSONString(b, r.ExpectedDatetime)
+	}
+	b = append(b, `,"address":`...)
+	b = appendJSONString(b, r.Address)
+	b = append(b, `,"address_id":`...)
+	b = appendJSONString(b, r.AddressID)
+	b = append(b, `,"zipcode":`...)
+	b = appendJSONString(b, r.Zipcode)
+	if r.Lat != nil {
+		b = append(b, `,"lat":`...)
+		b = appendJSONFloat(b, *r.Lat)
+	}
+	if r.Long != nil {
+		b = append(b, `,"long":`...)
+		b = appendJSONFloat(b, *r.Long)
+	}
+	b = append(b, `,"media_url":`...)
+	b = appendJSONString(b, r.MediaURL)
+	return append(b, '}')
 }
 
 // appendRequestsXML appends the service_requests element of rs, as
@@ -82,37 +88,43 @@ func appendRequestsXML(b []byte, rs []request) ([]byte, bool) {
 		if r.Extended != nil {
 			return b, false
 		}
-		b = append(b, "<request>"...)
-		b = appendXMLElem(b, "service_request_id", r.ServiceRequestID)
-		b = appendXMLElem(b, "status", r.Status)
-		b = appendXMLElem(b, "status_notes", r.StatusNotes)
-		b = appendXMLElem(b, "service_name", r.ServiceName)
-		b = appendXMLElem(b, "service_code", r.ServiceCode)
-		b = appendXMLElem(b, "description", r.Description)
-		b = appendXMLElem(b, "agency_responsible", r.AgencyResponsible)
-		b = appendXMLElem(b, "service_notice", r.ServiceNotice)
-		b = appendXMLElem(b, "requested_datetime", r.RequestedDatetime)
-		b = appendXMLElem(b, "updated_datetime", r.UpdatedDatetime)
-		if r.ExpectedDatetime != "" {
-			b = appendXMLElem(b, "expected_datetime", r.ExpectedDatetime)
-		}
-		b = appendXMLElem(b, "address", r.Address)
-		b = appendXMLElem(b, "address_id", r.AddressID)
-		b = appendXMLElem(b, "zipcode", r.Zipcode)
-		if r.Lat != nil {
-			b = append(b, "<lat>"...)
-			b = strconv.AppendFloat(b, *r.Lat, 'g', -1, 64)
-			b = append(b, "</lat>"...)
-		}
-		if r.Long != nil {
-			b = append(b, "<long>"...)
-			b = strconv.AppendFloat(b, *r.Long, 'g', -1, 64)
-			b = append(b, "</long>"...)
-		}
-		b = appendXMLElem(b, "media_url", r.MediaURL)
-		b = append(b, "</request>"...)
+		b = appendRequestXML(b, r)
 	}
 	return append(b, "</service_requests>"...), true
+}
+
+// appendRequestXML appends one request element without extended
+// attributes.
+func appendRequestXML(b []byte, r *request) []byte {
+	b = append(b, "<request>"...)
+	b = appendXMLElem(b, "service_request_id", r.ServiceRequestID)
+	b = appendXMLElem(b, "status", r.Status)
+	b = appendXMLElem(b, "status_notes", r.StatusNotes)
+	b = appendXMLElem(b, "service_name", r.ServiceName)
+	b = appendXMLElem(b, "service_code", r.ServiceCode)
+	b = appendXMLElem(b, "description", r.Description)
+	b = appendXMLElem(b, "agency_responsible", r.AgencyResponsible)
+	b = appendXMLElem(b, "service_notice", r.ServiceNotice)
+	b = appendXMLElem(b, "requested_datetime", r.RequestedDatetime)
+	b = appendXMLElem(b, "updated_datetime", r.UpdatedDatetime)
+	if r.ExpectedDatetime != "" {
+		b = appendXMLElem(b, "expected_datetime", r.ExpectedDatetime)
+	}
+	b = appendXMLElem(b, "address", r.Address)
+	b = appendXMLElem(b, "address_id", r.AddressID)
+	b = appendXMLElem(b, "zipcode", r.Zipcode)
+	if r.Lat != nil {
+		b = append(b, "<lat>"...)
+		b = strconv.AppendFloat(b, *r.Lat, 'g', -1, 64)
+		b = append(b, "</lat>"...)
+	}
+	if r.Long != nil {
+		b = append(b, "<long>"...)
+		b = strconv.AppendFloat(b, *r.Long, 'g', -1, 64)
+		b = append(b, "</long>"...)
+	}
+	b = appendXMLElem(b, "media_url", r.MediaURL)
+	return append(b, "</request>"...)
 }
 
 const hexDigits = "0123456789abcdef"

@@ -60,6 +60,8 @@ type handler struct {
 	// photos bounds how many uploads are decoded at the same time: a
 	// decoded photo may take tens of megabytes (see package media).
 	photos chan struct{}
+	// rows holds encoded entries of request lists (see rowcache.go).
+	rows *rowCache
 }
 
 // NewHandler returns the Open311 handler.
@@ -71,7 +73,7 @@ func NewHandler(d Deps) http.Handler {
 		d.Now = time.Now
 	}
 	d.BaseURL = strings.TrimSuffix(d.BaseURL, "/")
-	h := &handler{d: d, photos: make(chan struct{}, max(1, runtime.NumCPU()))}
+	h := &handler{d: d, photos: make(chan struct{}, max(1, runtime.NumCPU())), rows: newRowCache(rowCacheSize)}
 	mux := http.NewServeMux()
 	// ServeMux wildcards must be whole path segments, so "{name}.{fmt}"
 	// is one wildcard that split cuts at the last dot.

@@ -31,6 +31,7 @@ func TestOpen311(t *testing.T) {
 		t.Run("query_errors", st.testQueryErrors)
 		t.Run("history_and_updates", st.testHistoryAndUpdates)
 		t.Run("staff_services_hidden", st.testStaffHidden)
+		t.Run("list_cache", st.testListCache)
 	})
 }
 

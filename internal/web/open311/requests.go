@@ -60,6 +60,17 @@ func (h *handler) list(w http.ResponseWriter, r *http.Request, format, _ string)
 		}
 		cq.ServiceCodes = codes
 	}
+	ext := q.Get("extensions") == "true"
+	if !ext && len(cq.IDs) == 0 {
+		// Every code asked for is public (see above), so the versions
+		// need no check; renderCached reads and checks what it encodes.
+		cq.VersionsOnly = true
+		rs, err := h.d.Cases.List(r.Context(), j, cq)
+		if err != nil {
+			return err
+		}
+		return h.renderCached(w, r, format, j, cat, rs)
+	}
 	cq.PublicFields = true
 	rs, err := h.d.Cases.List(r.Context(), j, cq)
 	if err != nil {
@@ -68,7 +79,7 @@ func (h *handler) list(w http.ResponseWriter, r *http.Request, format, _ string)
 	if rs, err = cat.publicOnly(r.Context(), rs); err != nil {
 		return err
 	}
-	return h.renderRequests(w, r, format, j, cat, rs, q.Get("extensions") == "true")
+	return h.renderRequests(w, r, format, j, cat, rs, ext)
 }
 
 // query turns the query string of GET requests into a casework query.
@@ -283,35 +294,9 @@ func (h *handler) renderRequests(w http.ResponseWriter, r *http.Request, format 
 	}
 	out := requestList{Requests: make([]request, 0, len(rs))}
 	for _, req := range rs {
-		name, err := cat.serviceName(ctx, req.ServiceCode)
+		o, urls, err := h.entry(ctx, cat, req, det.Media[req.ID], loc)
 		if err != nil {
 			return err
-		}
-		o := request{
-			ServiceRequestID:  strconv.FormatInt(req.ID, 10),
-			Status:            req.State.Open311Status(),
-			StatusNotes:       req.StatusNotes,
-			ServiceName:       name,
-			ServiceCode:       req.ServiceCode,
-			AgencyResponsible: cat.departments[req.DepartmentID],
-			ServiceNotice:     serviceNotice(req),
-			RequestedDatetime: stamp(req.SubmittedAt, loc),
-			UpdatedDatetime:   stamp(req.UpdatedAt, loc),
-			Address:           req.Address,
-		}
-		if req.Public {
-			o.Description = req.Description
-		}
-		if !req.ResolutionDue.IsZero() {
-			o.ExpectedDatetime = stamp(req.ResolutionDue, loc)
-		}
-		if req.HasLocation {
-			lat, lon := req.Lat, req.Lon
-			o.Lat, o.Long = &lat, &lon
-		}
-		urls := h.mediaURLs(req, det.Media[req.ID])
-		if len(urls) > 0 {
-			o.MediaURL = urls[0]
 		}
 		if ext {
 			o.Extended = &extended{DetailedStatus: string(req.State), StatusHistory: history(det.Events[req.ID], loc), MediaURLs: nonNil(urls)}
@@ -320,6 +305,142 @@ func (h *handler) renderRequests(w http.ResponseWriter, r *http.Request, format 
 	}
 	h.render(w, http.StatusOK, format, out)
 	return nil
+}
+
+// entry returns the public representation of req, without extended
+// attributes, and the URLs of its photos.
+func (h *handler) entry(ctx context.Context, cat *catalogue, req *rathaus.Request, ms []*rathaus.Media, loc *time.Location) (request, []string, error) {
+	name, err := cat.serviceName(ctx, req.ServiceCode)
+	if err != nil {
+		return request{}, nil, err
+	}
+	o := request{
+		ServiceRequestID:  strconv.FormatInt(req.ID, 10),
+		Status:            req.State.Open311Status(),
+		StatusNotes:       req.StatusNotes,
+		ServiceName:       name,
+		ServiceCode:       req.ServiceCode,
+		AgencyResponsible: cat.departments[req.DepartmentID],
+		ServiceNotice:     serviceNotice(req),
+		RequestedDatetime: stamp(req.SubmittedAt, loc),
+		UpdatedDatetime:   stamp(req.UpdatedAt, loc),
+		Address:           req.Address,
+	}
+	if req.Public {
+		o.Description = req.Description
+	}
+	if !req.ResolutionDue.IsZero() {
+		o.ExpectedDatetime = stamp(req.ResolutionDue, loc)
+	}
+	if req.HasLocation {
+		lat, lon := req.Lat, req.Lon
+		o.Lat, o.Long = &lat, &lon
+	}
+	urls := h.mediaURLs(req, ms)
+	if len(urls) > 0 {
+		o.MediaURL = urls[0]
+	}
+	return o, urls, nil
+}
+
+// renderCached writes the list of the requests that versions names (ID
+// and version of each, in order), with the entries rowCache holds for
+// those versions; the others are read, encoded and kept.
+func (h *handler) renderCached(w http.ResponseWriter, r *http.Request, format string, j *rathaus.Jurisdiction, cat *catalogue, versions []*rathaus.Request) error {
+	ctx := r.Context()
+	cal, err := h.d.Cases.Calendar(ctx, j)
+	if err != nil {
+		return err
+	}
+	loc := cal.Location()
+	isXML := format == "xml"
+	fp := cat.fingerprint(loc)
+	entries := make([][]byte, len(versions))
+	var missing []int64
+	for i, v := range versions {
+		if b, ok := h.rows.get(rowKey{id: v.ID, version: v.Version, xml: isXML, catalogue: fp}); ok {
+			entries[i] = b
+		} else {
+			missing = append(missing, v.ID)
+		}
+	}
+	if len(missing) > 0 {
+		rs, err := h.d.Cases.List(ctx, j, casework.Query{IDs: missing, PublicFields: true, Limit: len(missing)})
+		if err != nil {
+			return err
+		}
+		if rs, err = cat.publicOnly(ctx, rs); err != nil {
+			return err
+		}
+		media, err := h.d.Cases.Photos(ctx, missing...)
+		if err != nil {
+			return err
+		}
+		fresh := make(map[int64][]byte, len(rs))
+		for _, req := range rs {
+			o, _, err := h.entry(ctx, cat, req, media[req.ID], loc)
+			if err != nil {
+				return err
+			}
+			var b []byte
+			if isXML {
+				b = appendRequestXML(nil, &o)
+			} else {
+				b = appendRequestJSON(nil, &o)
+			}
+			fresh[req.ID] = b
+			// The row may be newer than the version listed; it is kept
+			// under its own version.
+			if cat.fingerprinted(req.ServiceCode) {
+				h.rows.put(rowKey{id: req.ID, version: req.Version, xml: isXML, catalogue: fp}, b)
+			}
+		}
+		for i, v := range versions {
+			if entries[i] == nil {
+				entries[i] = fresh[v.ID] // nil if it is no longer public: left out
+			}
+		}
+	}
+	h.writeEntries(w, isXML, entries)
+	return nil
+}
+
+// writeEntries writes a request list of encoded entries (nil ones left
+// out), with the bytes the list encoders of encode.go write.
+func (h *handler) writeEntries(w http.ResponseWriter, isXML bool, entries [][]byte) {
+	bp := listBuffers.Get().(*[]byte)
+	defer func() {
+		if cap(*bp) <= maxPooledBuffer {
+			listBuffers.Put(bp)
+		}
+	}()
+	b := (*bp)[:0]
+	if isXML {
+		b = append(b, `<?xml version="1.0" encoding="utf-8"?>`+"\n<service_requests>"...)
+		for _, e := range entries {
+			b = append(b, e...)
+		}
+		b = append(b, "</service_requests>\n"...)
+		w.Header().Set("Content-Type", "text/xml; charset=utf-8")
+	} else {
+		b = append(b, '[')
+		first := true
+		for _, e := range entries {
+			if e == nil {
+				continue
+			}
+			if !first {
+				b = append(b, ',')
+			}
+			b, first = append(b, e...), false
+		}
+		b = append(b, "]\n"...)
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	}
+	*bp = b
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(b)
 }
 
 // serviceNotice tells the public under which number a request runs and,
@@ -391,6 +512,10 @@ type catalogue struct {
 	services    map[string]*rathaus.Service // by code; nil: no such service
 	active      []string                    // codes of active services open to Open311, sorted
 	departments map[int64]string
+	// codes and departmentIDs are the services and departments read at
+	// the start, sorted: what fingerprint covers.
+	codes         []string
+	departmentIDs []int64
 }
 
 func (h *handler) catalogue(ctx context.Context, j *rathaus.Jurisdiction) (*catalogue, error) {
@@ -405,15 +530,26 @@ func (h *handler) catalogue(ctx context.Context, j *rathaus.Jurisdiction) (*cata
 	c := &catalogue{h: h, j: j, services: map[string]*rathaus.Service{}, departments: map[int64]string{}}
 	for _, s := range svcs {
 		c.services[s.Code] = s
+		c.codes = append(c.codes, s.Code)
 		if offered(s) {
 			c.active = append(c.active, s.Code)
 		}
 	}
 	slices.Sort(c.active)
+	slices.Sort(c.codes)
 	for _, d := range deps {
 		c.departments[d.ID] = d.Name
+		c.departmentIDs = append(c.departmentIDs, d.ID)
 	}
+	slices.Sort(c.departmentIDs)
 	return c, nil
+}
+
+// fingerprinted reports whether fingerprint covers the name of service
+// code (a retired service, looked up later, is not).
+func (c *catalogue) fingerprinted(code string) bool {
+	_, ok := slices.BinarySearch(c.codes, code)
+	return ok
 }
 
 // service returns the service with code, or nil; Services lists only
