@@ -3,6 +3,7 @@ package store
 import (
 	"cmp"
 	"context"
+	"database/sql"
 	"fmt"
 	"slices"
 	"strings"
@@ -195,7 +196,7 @@ func (tx *Tx) DurationRuns(ctx context.Context, f QualityFilter, metric string) 
 	}
 	defer rows.Close()
 	out := map[string][][]int64{}
-	var b []byte
+	var b sql.RawBytes // decoded or looked up before the next row, never kept
 	var arena []int64
 	for rows.Next() {
 		var k string
@@ -203,7 +204,7 @@ func (tx *Tx) DurationRuns(ctx context.Context, f QualityFilter, metric string) 
 			return nil, fmt.Errorf("store: duration values %s: %w", metric, err)
 		}
 		var run []int64
-		if arena, run, err = decodeRun(arena, b); err != nil {
+		if arena, run, err = tx.lists.decode(arena, b); err != nil {
 			return nil, fmt.Errorf("store: duration values %s of %s: %w", metric, k, err)
 		}
 		if len(run) > 0 {
@@ -237,7 +238,7 @@ func (tx *Tx) Backlog(ctx context.Context, f QualityFilter) (map[string]*Backlog
 	}
 	defer rows.Close()
 	out := map[string]*BacklogValues{}
-	var sub, due []byte
+	var sub, due sql.RawBytes // decoded or looked up before the next row, never kept
 	var arena []int64
 	for rows.Next() {
 		var k string
@@ -250,8 +251,8 @@ func (tx *Tx) Backlog(ctx context.Context, f QualityFilter) (map[string]*Backlog
 			out[k] = v
 		}
 		var sr, dr []int64
-		if arena, sr, err = decodeRun(arena, sub); err == nil {
-			arena, dr, err = decodeRun(arena, due)
+		if arena, sr, err = tx.lists.decode(arena, sub); err == nil {
+			arena, dr, err = tx.lists.decode(arena, due)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("store: backlog of %s: %w", k, err)

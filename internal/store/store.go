@@ -39,6 +39,8 @@ type DB struct {
 	// transactions (see Tx.stmt); pgx caches its own statements.
 	writeStmts, readStmts *preparedCache
 	checkpoints           *checkpointer // SQLite only
+	// lists keeps decoded rollup value lists (listcache.go).
+	lists *listCache
 }
 
 // preparedCache is a bounded map of statements prepared on one SQLite
@@ -163,7 +165,7 @@ func openSQLite(ctx context.Context, path string, log *slog.Logger) (*DB, error)
 		read.Close()
 		return nil, err
 	}
-	return &DB{dialect: SQLite, write: write, read: read, log: log, checkpoints: cp,
+	return &DB{dialect: SQLite, write: write, read: read, log: log, checkpoints: cp, lists: newListCache(listCacheValues),
 		writeStmts: &preparedCache{pool: write}, readStmts: &preparedCache{pool: read}}, nil
 }
 
@@ -242,7 +244,7 @@ func openPostgres(ctx context.Context, dsn string, log *slog.Logger) (*DB, error
 		pool.Close()
 		return nil, fmt.Errorf("store: connect postgres: %w", err)
 	}
-	return &DB{dialect: Postgres, write: pool, read: pool, log: log}, nil
+	return &DB{dialect: Postgres, write: pool, read: pool, log: log, lists: newListCache(listCacheValues)}, nil
 }
 
 // Dialect reports the SQL flavour.
@@ -276,6 +278,7 @@ type Tx struct {
 	// database/sql closes the transaction's copies when it ends.
 	stmts map[string]*sql.Stmt
 	cache *preparedCache
+	lists *listCache
 	// unshared lists statements this transaction prepared for itself
 	// alone, for cache to take up once the transaction has ended.
 	unshared []string
@@ -315,7 +318,7 @@ func (db *DB) runTx(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn f
 			_ = sqlTx.Rollback()
 		}
 	}()
-	tx := &Tx{tx: sqlTx, dialect: db.dialect, cache: cache}
+	tx := &Tx{tx: sqlTx, dialect: db.dialect, cache: cache, lists: db.lists}
 	if cache != nil {
 		tx.stmts = map[string]*sql.Stmt{}
 	}
