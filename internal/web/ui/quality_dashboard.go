@@ -177,6 +177,17 @@ func (u *UI) QualityDashboard(w http.ResponseWriter, r *http.Request) {
 		u.Error(w, r, err)
 		return
 	}
+	// The heat map reads other rollups than the table: it is read
+	// meanwhile (a page waits for the slower of the two, not their sum).
+	type heatResult struct {
+		heat *quality.Heat
+		err  error
+	}
+	heatDone := make(chan heatResult, 1) // buffered: an early return leaves no goroutine behind
+	go func() {
+		h, err := page.HeatMap(ctx, s, quality.HeatOptions{Streets: heatTableRows})
+		heatDone <- heatResult{h, err}
+	}()
 	rows, points, err := page.TableAndSeries(ctx, s, q.Step())
 	if err != nil {
 		u.Error(w, r, err)
@@ -196,12 +207,12 @@ func (u *UI) QualityDashboard(w http.ResponseWriter, r *http.Request) {
 		d.Rows = append(d.Rows, dashboardRow{qualityFigures: f, DrillURL: q.DrillURL(row.Key), Badges: badges[q.By+":"+row.Key]})
 	}
 	d.Series = u.seriesCharts(loc, points)
-	heat, err := page.HeatMap(ctx, s, quality.HeatOptions{Streets: heatTableRows})
-	if err != nil {
-		u.Error(w, r, err)
+	heat := <-heatDone
+	if heat.err != nil {
+		u.Error(w, r, heat.err)
 		return
 	}
-	d.Heat = heatViewOf(heat)
+	d.Heat = heatViewOf(heat.heat)
 	if q.Drilled() {
 		if len(rows) == 1 {
 			d.Slice = rows[0].Label
