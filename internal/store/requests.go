@@ -338,6 +338,15 @@ func (tx *Tx) Requests(ctx context.Context, f RequestFilter) ([]*rathaus.Request
 	return out, rows.Err()
 }
 
+// CountRequests counts the requests of a jurisdiction.
+func (tx *Tx) CountRequests(ctx context.Context, jurisdictionID int64) (int, error) {
+	var n int
+	if err := tx.queryRow(ctx, `SELECT count(*) FROM requests WHERE jurisdiction_id = $1`, jurisdictionID).Scan(&n); err != nil {
+		return 0, fmt.Errorf("store: count requests: %w", err)
+	}
+	return n, nil
+}
+
 // newestFirst is the order of request lists: submission time, then ID,
 // both descending.
 func newestFirst(a, b *rathaus.Request) int {
