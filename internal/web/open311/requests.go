@@ -365,15 +365,11 @@ func (h *handler) renderCached(w http.ResponseWriter, r *http.Request, format st
 		}
 	}
 	if len(missing) > 0 {
-		rs, err := h.d.Cases.List(ctx, j, casework.Query{IDs: missing, PublicFields: true, Limit: len(missing)})
+		rs, media, err := h.d.Cases.PublicRequests(ctx, j, missing)
 		if err != nil {
 			return err
 		}
 		if rs, err = cat.publicOnly(ctx, rs); err != nil {
-			return err
-		}
-		media, err := h.d.Cases.Photos(ctx, missing...)
-		if err != nil {
 			return err
 		}
 		fresh := make(map[int64][]byte, len(rs))
