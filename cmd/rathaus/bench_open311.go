@@ -347,7 +347,11 @@ func benchOpen311Measure(ctx context.Context, cfg *benchOpen311Config, d string,
 // profileTo returns a hook that profiles the CPU into path while it runs.
 func profileTo(path string, stderr io.Writer) func(run func()) {
 	return func(run func()) {
-		f, err := os.Create(path)
+		err := os.MkdirAll(filepath.Dir(path), 0o755)
+		var f *os.File
+		if err == nil {
+			f, err = os.Create(path)
+		}
 		if err == nil {
 			err = pprof.StartCPUProfile(f)
 		}
