@@ -6,6 +6,7 @@ import (
 	"github.com/rathaus/rathaus/internal/geo"
 	"math"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -437,16 +438,50 @@ func TestMonthSeriesEqualsMonthTables(t *testing.T) {
 			}
 			to := time.Date(p.Start.Year(), p.Start.Month()+1, 0, 12, 0, 0, 0, time.UTC)
 			rows := bothWays(t, db, quality.Slice{JurisdictionID: tw.j.ID, From: day(from.Format(time.DateOnly)), To: to, Now: now})
-			want := quality.Row{Key: p.Period, Label: p.Period}
+			// The backlog at the end of each month: none at the end of
+			// March (R1 closed on the 30th); R6 and R7 from April on (R2
+			// and R3 closed in April, R5 a merged duplicate, R4 submitted
+			// and closed in October).
+			backlog := int64(2)
+			if p.Period == "2026-03" {
+				backlog = 0
+			}
+			want := quality.Row{Key: p.Period, Label: p.Period, Backlog: backlog}
 			if len(rows) == 1 {
 				want = rows[0]
-				want.Key, want.Label, want.Backlog, want.OverdueNow, want.BacklogAgeHours = p.Period, p.Period, 0, 0, nil
+				want.Key, want.Label, want.Backlog, want.OverdueNow, want.BacklogAgeHours = p.Period, p.Period, backlog, 0, nil
 			}
 			checkRow(t, p.Row, want)
 			volume += p.Volume
 		}
 		if volume != 7 {
 			t.Errorf("the series counts %d requests, want all 7", volume)
+		}
+		// A series that starts after R6 and R7 were submitted starts from
+		// their backlog; one that ends before R1 was closed counts it.
+		for _, tc := range []struct {
+			from, to string
+			want     []int64
+		}{
+			{"2026-05-01", "2026-05-20", []int64{2, 2, 2, 2}}, // ISO weeks 18 to 21
+			{"2026-03-27", "2026-03-31", []int64{1, 1, 1, 0, 0}},
+			{"2026-04-06", "2026-04-14", []int64{1, 2, 1, 1, 1, 1, 1, 1, 2}}, // R3 counts until its final closing on the 13th
+		} {
+			iv := "day"
+			if len(tc.want) == 4 {
+				iv = "week"
+			}
+			pts, err := quality.Series(ctx, db, quality.Slice{JurisdictionID: tw.j.ID, From: day(tc.from), To: day(tc.to)}, iv)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []int64
+			for _, p := range pts {
+				got = append(got, p.Backlog)
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("backlog series %s to %s = %v, want %v", tc.from, tc.to, got, tc.want)
+			}
 		}
 	})
 }

@@ -543,8 +543,9 @@ type Point struct {
 
 // Series returns the indicators of s (its By is ignored) per "day",
 // "week" (ISO, Monday first) or "month", one point per period from s.From
-// to s.To, empty periods included. Backlog and overdue refer to now and
-// are left at zero in a series.
+// to s.To, empty periods included. A point's Backlog is the backlog at
+// the end of its period (see fillBacklog); the backlog's age and overdue
+// refer to now and are left empty in a series.
 func Series(ctx context.Context, db *store.DB, s Slice, interval string) ([]Point, error) {
 	e, err := loadEnv(ctx, db, s.JurisdictionID)
 	if err != nil {
@@ -569,7 +570,58 @@ func Series(ctx context.Context, db *store.DB, s Slice, interval string) ([]Poin
 		return nil, fmt.Errorf("quality: series: %w", err)
 	}
 	fillPoints(points, ps, s)
+	before, err := backlogBefore(ctx, db, f)
+	if err != nil {
+		return nil, fmt.Errorf("quality: series: %w", err)
+	}
+	fillBacklog(points, ps, before)
 	return points, nil
+}
+
+// firstRollupDay is a day before any request: where the count of a
+// backlog series starts.
+const firstRollupDay = 20000101
+
+// backlogBefore counts the requests of f's slice (its grouping and days
+// aside) submitted before f's first day and not finally closed before it,
+// merged duplicates left out: the backlog a series starts from. It sums
+// the rollups of every day before, the whole months from the month rows.
+func backlogBefore(ctx context.Context, db *store.DB, f store.QualityFilter) (int64, error) {
+	first := time.Date(f.FromDay/10000, time.Month(f.FromDay/100%100), f.FromDay%100, 12, 0, 0, 0, time.UTC)
+	g := f
+	g.GroupBy, g.MonthRows, g.FromDay, g.ToDay = "", false, firstRollupDay, civilDay(first.AddDate(0, 0, -1))
+	if g.ToDay < g.FromDay {
+		return 0, nil
+	}
+	var sums []store.DailySums
+	if err := db.ReadTx(ctx, func(tx *store.Tx) (err error) {
+		sums, err = tx.DailyTotals(ctx, g)
+		return err
+	}); err != nil {
+		return 0, fmt.Errorf("backlog before %d: %w", f.FromDay, err)
+	}
+	var n int64
+	for _, s := range sums {
+		n += s.Volume - s.Duplicates - s.Closed
+	}
+	return n, nil
+}
+
+// fillBacklog sets each point's Backlog to the backlog at the end of its
+// period: the requests submitted by then and not finally closed by then,
+// merged duplicates left out (a merge closes them; they count neither in
+// nor out). From the rollups that is the backlog before the series plus,
+// period by period, the requests submitted that were no duplicates less
+// those finally closed. At the end of today it is the backlog of now
+// (requests reopened from a merge aside).
+func fillBacklog(points []Point, ps map[string]*parts, before int64) {
+	n := before
+	for i := range points {
+		if p := ps[points[i].Period]; p != nil {
+			n += p.sums.Volume - p.sums.Duplicates - p.sums.Closed
+		}
+		points[i].Backlog = n
+	}
 }
 
 // periods lists the empty points of a series of s per interval and maps
@@ -703,5 +755,10 @@ func (e *env) tableAndSeries(ctx context.Context, db *store.DB, s Slice, interva
 		}
 	}
 	fillPoints(points, pps, s)
+	before, err := backlogBefore(ctx, db, f)
+	if err != nil {
+		return nil, nil, fmt.Errorf("quality: indicators and series: %w", err)
+	}
+	fillBacklog(points, pps, before)
 	return e.rows(s, tps), points, nil
 }

@@ -186,7 +186,9 @@ func TestQualityDashboard(t *testing.T) {
 	if n := strings.Count(body, `<tr data-key=`); n != 1 {
 		t.Errorf("drill-down rows: %d, want 1", n)
 	}
-	weeks := regexp.MustCompile(`<tr>\s*<th scope="row">(\d{4}-W\d{2})</th>\s*<td class="num">(\d+)</td>`).FindAllStringSubmatch(body, -1)
+	volumeTable := body[strings.Index(body, `id="table-volume"`):]
+	volumeTable = volumeTable[:strings.Index(volumeTable, "</table>")]
+	weeks := regexp.MustCompile(`<tr>\s*<th scope="row">(\d{4}-W\d{2})</th>\s*<td class="num">(\d+)</td>`).FindAllStringSubmatch(volumeTable, -1)
 	if len(weeks) < 13 || len(weeks) > 15 || weeks[len(weeks)-1][2] != "3" {
 		t.Errorf("week rows = %v, want 13 to 15 weeks, the last with 3 requests", weeks)
 	}

@@ -100,6 +100,9 @@ func (u *UI) seriesCharts(loc string, points []quality.Point) seriesData {
 			break
 		}
 	}
+	d.Charts = append(d.Charts, seriesChart{ID: "backlog", Title: t("quality.chart.backlog"), Series: []chartSeries{
+		line("quality.col.backlog_end", count(func(r quality.Row) int64 { return r.Backlog })),
+	}})
 	return d
 }
 
