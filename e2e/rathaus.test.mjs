@@ -440,7 +440,7 @@ test('flow 7: the quality dashboard draws its charts and heat map, with tables f
     await loginAs(p, app.login('lead'));
     await goto(p, '/staff/quality');
     const series = JSON.parse(await p.textContent('#quality-series'));
-    assert.deepEqual(series.charts.map((c) => c.id), ['volume', 'hours', 'shares', 'backlog']);
+    assert.deepEqual(series.charts.map((c) => c.id), ['volume', 'hours', 'shares', 'backlog', 'backlog-age']);
     // The backlog at the end of each period is a count: never negative.
     const backlog = series.charts[3].series[0].values;
     assert.ok(backlog.every((v) => v >= 0), 'no negative backlog');

@@ -457,6 +457,16 @@ func TestMonthSeriesEqualsMonthTables(t *testing.T) {
 		if volume != 7 {
 			t.Errorf("the series counts %d requests, want all 7", volume)
 		}
+		// The mean age of the backlog at the end of each month: none open
+		// at the end of March; at midnight after 30 April (CEST) R6 (13
+		// April 10:00) is 422 h old and R7 (14 April 09:00) 399 h: 410.5 h;
+		// a month later both are 744 h older.
+		for i, want := range []*float64{nil, ptr(410.5), ptr(1154.5)} {
+			got := pts[i].BacklogMeanAgeHours
+			if (got == nil) != (want == nil) || got != nil && math.Abs(*got-*want) > 1e-9 {
+				t.Errorf("%s: backlog mean age = %v, want %v", pts[i].Period, deref(got), deref(want))
+			}
+		}
 		// A series that starts after R6 and R7 were submitted starts from
 		// their backlog; one that ends before R1 was closed counts it.
 		for _, tc := range []struct {
@@ -533,4 +543,12 @@ func TestTableAndSeriesEqualsApart(t *testing.T) {
 			}
 		}
 	})
+}
+
+// deref shows a *float64 in a message.
+func deref(v *float64) any {
+	if v == nil {
+		return nil
+	}
+	return *v
 }

@@ -109,6 +109,8 @@ func (p *parts) add(s store.DailySums) {
 	t.SLAClosed += s.SLAClosed
 	t.WithinSLA += s.WithinSLA
 	t.Reopened += s.Reopened
+	t.SubmittedSecs += s.SubmittedSecs
+	t.ClosedSubmittedSecs += s.ClosedSubmittedSecs
 	t.Ratings += s.Ratings
 	t.RatingSum += s.RatingSum
 	t.Satisfied += s.Satisfied
@@ -539,6 +541,10 @@ type Point struct {
 	Period string    `json:"period"` // "2026-03-02", "2026-W10" or "2026-03"
 	Start  time.Time `json:"start"`  // first day, midnight in the calendar's zone
 	Row
+	// BacklogMeanAgeHours is the mean age, in wall-clock hours, of the
+	// requests open at the end of the period (Row.Backlog), at that end
+	// or now, whichever is earlier; nil when none is open.
+	BacklogMeanAgeHours *float64 `json:"backlog_mean_age_hours"`
 }
 
 // Series returns the indicators of s (its By is ignored) per "day",
@@ -574,7 +580,7 @@ func Series(ctx context.Context, db *store.DB, s Slice, interval string) ([]Poin
 	if err != nil {
 		return nil, fmt.Errorf("quality: series: %w", err)
 	}
-	fillBacklog(points, ps, before)
+	fillBacklog(points, ps, before, s, e.cal.Location())
 	return points, nil
 }
 
@@ -586,25 +592,35 @@ const firstRollupDay = 20000101
 // aside) submitted before f's first day and not finally closed before it,
 // merged duplicates left out: the backlog a series starts from. It sums
 // the rollups of every day before, the whole months from the month rows.
-func backlogBefore(ctx context.Context, db *store.DB, f store.QualityFilter) (int64, error) {
+func backlogBefore(ctx context.Context, db *store.DB, f store.QualityFilter) (backlogSum, error) {
 	first := time.Date(f.FromDay/10000, time.Month(f.FromDay/100%100), f.FromDay%100, 12, 0, 0, 0, time.UTC)
 	g := f
 	g.GroupBy, g.MonthRows, g.FromDay, g.ToDay = "", false, firstRollupDay, civilDay(first.AddDate(0, 0, -1))
+	var b backlogSum
 	if g.ToDay < g.FromDay {
-		return 0, nil
+		return b, nil
 	}
 	var sums []store.DailySums
 	if err := db.ReadTx(ctx, func(tx *store.Tx) (err error) {
 		sums, err = tx.DailyTotals(ctx, g)
 		return err
 	}); err != nil {
-		return 0, fmt.Errorf("backlog before %d: %w", f.FromDay, err)
+		return b, fmt.Errorf("backlog before %d: %w", f.FromDay, err)
 	}
-	var n int64
 	for _, s := range sums {
-		n += s.Volume - s.Duplicates - s.Closed
+		b.add(s)
 	}
-	return n, nil
+	return b, nil
+}
+
+// backlogSum is the backlog at some instant: how many requests are open
+// and the sum of their submission instants (seconds since 1970).
+type backlogSum struct{ n, secs int64 }
+
+// add moves the requests submitted and finally closed in s in and out.
+func (b *backlogSum) add(s store.DailySums) {
+	b.n += s.Volume - s.Duplicates - s.Closed
+	b.secs += s.SubmittedSecs - s.ClosedSubmittedSecs
 }
 
 // fillBacklog sets each point's Backlog to the backlog at the end of its
@@ -614,13 +630,30 @@ func backlogBefore(ctx context.Context, db *store.DB, f store.QualityFilter) (in
 // period by period, the requests submitted that were no duplicates less
 // those finally closed. At the end of today it is the backlog of now
 // (requests reopened from a merge aside).
-func fillBacklog(points []Point, ps map[string]*parts, before int64) {
-	n := before
+//
+// The mean age of that backlog is its count times the period's end less
+// the sum of its submission instants, over the count. The end is the
+// start of the next period (the day after s.To for the last), or now if
+// that is earlier.
+func fillBacklog(points []Point, ps map[string]*parts, before backlogSum, s Slice, loc *time.Location) {
+	b := before
+	now := nowOf(s)
 	for i := range points {
 		if p := ps[points[i].Period]; p != nil {
-			n += p.sums.Volume - p.sums.Duplicates - p.sums.Closed
+			b.add(p.sums)
 		}
-		points[i].Backlog = n
+		points[i].Backlog = b.n
+		end := time.Date(s.To.Year(), s.To.Month(), s.To.Day()+1, 0, 0, 0, 0, loc)
+		if i+1 < len(points) {
+			end = points[i+1].Start
+		}
+		if now.Before(end) {
+			end = now
+		}
+		if b.n > 0 {
+			h := float64(b.n*end.Unix()-b.secs) / float64(b.n) / 3600
+			points[i].BacklogMeanAgeHours = &h
+		}
 	}
 }
 
@@ -759,6 +792,6 @@ func (e *env) tableAndSeries(ctx context.Context, db *store.DB, s Slice, interva
 	if err != nil {
 		return nil, nil, fmt.Errorf("quality: indicators and series: %w", err)
 	}
-	fillBacklog(points, pps, before)
+	fillBacklog(points, pps, before, s, e.cal.Location())
 	return e.rows(s, tps), points, nil
 }

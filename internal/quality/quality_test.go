@@ -45,7 +45,7 @@ func exportAll(t *testing.T, db *store.DB, jid int64, now time.Time) []byte {
 			t.Fatal(err)
 		}
 		for _, iv := range []string{"day", "week", "month"} {
-			pts, err := quality.Series(ctx, db, quality.Slice{JurisdictionID: jid, From: day(period[0]), To: day(period[1])}, iv)
+			pts, err := quality.Series(ctx, db, quality.Slice{JurisdictionID: jid, From: day(period[0]), To: day(period[1]), Now: now}, iv)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -230,17 +230,19 @@ func (tx *Tx) RecomputeDaily(ctx context.Context, jurisdictionID int64, days []i
 		}
 		_, err := tx.exec(ctx, `INSERT INTO quality_daily (jurisdiction_id, day, service_code, department_id, channel, volume,
 			duplicates, forwarded, responded, response_secs, closed, resolution_secs, sla_closed, within_sla, reopened, ratings,
-			rating_sum, satisfied, promoters, detractors)
+			rating_sum, satisfied, promoters, detractors, submitted_secs, closed_submitted_secs)
 		SELECT jurisdiction_id, day, service_code, department_id, channel, SUM(volume), SUM(duplicates), SUM(forwarded),
 			SUM(responded), SUM(response_secs), SUM(closed), SUM(resolution_secs), SUM(sla_closed), SUM(within_sla),
-			SUM(reopened), SUM(ratings), SUM(rating_sum), SUM(satisfied), SUM(promoters), SUM(detractors)
+			SUM(reopened), SUM(ratings), SUM(rating_sum), SUM(satisfied), SUM(promoters), SUM(detractors),
+			SUM(submitted_secs), SUM(closed_submitted_secs)
 		FROM (
 			SELECT jurisdiction_id, submitted_day AS day, service_code, department_id, channel, 1 AS volume,
 				duplicate AS duplicates, forwarded,
 				CASE WHEN first_response_secs >= 0 THEN 1 ELSE 0 END AS responded,
 				CASE WHEN first_response_secs >= 0 THEN first_response_secs ELSE 0 END AS response_secs,
 				0 AS closed, 0 AS resolution_secs, 0 AS sla_closed, 0 AS within_sla, 0 AS reopened,
-				0 AS ratings, 0 AS rating_sum, 0 AS satisfied, 0 AS promoters, 0 AS detractors
+				0 AS ratings, 0 AS rating_sum, 0 AS satisfied, 0 AS promoters, 0 AS detractors,
+				CASE WHEN duplicate = 0 THEN submitted_at / 1000000 ELSE 0 END AS submitted_secs, 0 AS closed_submitted_secs
 			FROM request_facts WHERE jurisdiction_id = $1 AND submitted_day IN (`+in+`)
 			UNION ALL
 			SELECT jurisdiction_id, closed_day, service_code, department_id, channel, 0, 0, 0, 0, 0,
@@ -251,7 +253,8 @@ func (tx *Tx) RecomputeDaily(ctx context.Context, jurisdictionID int64, days []i
 				CASE WHEN rating > 0 THEN 1 ELSE 0 END, rating,
 				CASE WHEN rating >= 4 THEN 1 ELSE 0 END,
 				CASE WHEN rating = 5 THEN 1 ELSE 0 END,
-				CASE WHEN rating BETWEEN 1 AND 3 THEN 1 ELSE 0 END
+				CASE WHEN rating BETWEEN 1 AND 3 THEN 1 ELSE 0 END,
+				0, CASE WHEN duplicate = 0 THEN submitted_at / 1000000 ELSE 0 END
 			FROM request_facts WHERE jurisdiction_id = $1 AND closed_day IN (`+in+`)
 		) AS contributions
 		GROUP BY jurisdiction_id, day, service_code, department_id, channel`, args...)
@@ -410,6 +413,10 @@ type DailySums struct {
 	Volume, Duplicates, Forwarded, Responded, ResponseSecs int64
 	Closed, ResolutionSecs, SLAClosed, WithinSLA, Reopened int64
 	Ratings, RatingSum, Satisfied, Promoters, Detractors   int64
+	// SubmittedSecs sums the submission instants (seconds since 1970)
+	// of the requests submitted in the days that were no duplicates;
+	// ClosedSubmittedSecs the same of those finally closed in them.
+	SubmittedSecs, ClosedSubmittedSecs int64
 }
 
 // DailyTotals sums the rollup over the filter's days, per key and
@@ -424,12 +431,13 @@ func (tx *Tx) DailyTotals(ctx context.Context, f QualityFilter) ([]DailySums, er
 	var parts []string
 	for _, sp := range f.spans() {
 		parts = append(parts, `SELECT `+key+` AS k, channel, volume, duplicates, forwarded, responded, response_secs, closed,
-			resolution_secs, sla_closed, within_sla, reopened, ratings, rating_sum, satisfied, promoters, detractors
+			resolution_secs, sla_closed, within_sla, reopened, ratings, rating_sum, satisfied, promoters, detractors,
+			submitted_secs, closed_submitted_secs
 			FROM `+sp.prefix+` WHERE `+f.whereDays("day", sp.from, sp.to, &args))
 	}
 	rows, err := tx.query(ctx, `SELECT k, channel, SUM(volume), SUM(duplicates), SUM(forwarded), SUM(responded),
 		SUM(response_secs), SUM(closed), SUM(resolution_secs), SUM(sla_closed), SUM(within_sla), SUM(reopened), SUM(ratings),
-		SUM(rating_sum), SUM(satisfied), SUM(promoters), SUM(detractors)
+		SUM(rating_sum), SUM(satisfied), SUM(promoters), SUM(detractors), SUM(submitted_secs), SUM(closed_submitted_secs)
 		FROM (`+strings.Join(parts, " UNION ALL ")+`) AS spans GROUP BY k, channel ORDER BY 1, 2`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: daily totals: %w", err)
@@ -440,7 +448,7 @@ func (tx *Tx) DailyTotals(ctx context.Context, f QualityFilter) ([]DailySums, er
 		var s DailySums
 		if err := rows.Scan(&s.Key, &s.Channel, &s.Volume, &s.Duplicates, &s.Forwarded, &s.Responded, &s.ResponseSecs,
 			&s.Closed, &s.ResolutionSecs, &s.SLAClosed, &s.WithinSLA, &s.Reopened, &s.Ratings, &s.RatingSum, &s.Satisfied,
-			&s.Promoters, &s.Detractors); err != nil {
+			&s.Promoters, &s.Detractors, &s.SubmittedSecs, &s.ClosedSubmittedSecs); err != nil {
 			return nil, fmt.Errorf("store: daily totals: %w", err)
 		}
 		out = append(out, s)

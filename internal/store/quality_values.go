@@ -283,13 +283,14 @@ func (tx *Tx) FactTotals(ctx context.Context, f QualityFilter) ([]DailySums, err
 	closedKey, _ := f.keyExpr("closed_day")
 	q := `SELECT k, channel, SUM(volume), SUM(duplicates), SUM(forwarded), SUM(responded), SUM(response_secs), SUM(closed),
 		SUM(resolution_secs), SUM(sla_closed), SUM(within_sla), SUM(reopened), SUM(ratings), SUM(rating_sum), SUM(satisfied),
-		SUM(promoters), SUM(detractors)
+		SUM(promoters), SUM(detractors), SUM(submitted_secs), SUM(closed_submitted_secs)
 	FROM (
 		SELECT ` + subKey + ` AS k, channel, COUNT(*) AS volume, SUM(duplicate) AS duplicates, SUM(forwarded) AS forwarded,
 			SUM(CASE WHEN first_response_secs >= 0 THEN 1 ELSE 0 END) AS responded,
 			SUM(CASE WHEN first_response_secs >= 0 THEN first_response_secs ELSE 0 END) AS response_secs,
 			0 AS closed, 0 AS resolution_secs, 0 AS sla_closed, 0 AS within_sla, 0 AS reopened,
-			0 AS ratings, 0 AS rating_sum, 0 AS satisfied, 0 AS promoters, 0 AS detractors
+			0 AS ratings, 0 AS rating_sum, 0 AS satisfied, 0 AS promoters, 0 AS detractors,
+			SUM(CASE WHEN duplicate = 0 THEN submitted_at / 1000000 ELSE 0 END) AS submitted_secs, 0 AS closed_submitted_secs
 		FROM request_facts WHERE ` + subWhere + ` GROUP BY ` + subKey + `, channel
 		UNION ALL
 		SELECT ` + closedKey + `, channel, 0, 0, 0, 0, 0, SUM(1 - duplicate),
@@ -300,7 +301,8 @@ func (tx *Tx) FactTotals(ctx context.Context, f QualityFilter) ([]DailySums, err
 			SUM(CASE WHEN rating > 0 THEN 1 ELSE 0 END), SUM(rating),
 			SUM(CASE WHEN rating >= 4 THEN 1 ELSE 0 END),
 			SUM(CASE WHEN rating = 5 THEN 1 ELSE 0 END),
-			SUM(CASE WHEN rating BETWEEN 1 AND 3 THEN 1 ELSE 0 END)
+			SUM(CASE WHEN rating BETWEEN 1 AND 3 THEN 1 ELSE 0 END),
+			0, SUM(CASE WHEN duplicate = 0 THEN submitted_at / 1000000 ELSE 0 END)
 		FROM request_facts WHERE ` + closedWhere + ` GROUP BY ` + closedKey + `, channel
 	) AS contributions
 	GROUP BY k, channel ORDER BY 1, 2`
@@ -314,7 +316,7 @@ func (tx *Tx) FactTotals(ctx context.Context, f QualityFilter) ([]DailySums, err
 		var s DailySums
 		if err := rows.Scan(&s.Key, &s.Channel, &s.Volume, &s.Duplicates, &s.Forwarded, &s.Responded, &s.ResponseSecs,
 			&s.Closed, &s.ResolutionSecs, &s.SLAClosed, &s.WithinSLA, &s.Reopened, &s.Ratings, &s.RatingSum, &s.Satisfied,
-			&s.Promoters, &s.Detractors); err != nil {
+			&s.Promoters, &s.Detractors, &s.SubmittedSecs, &s.ClosedSubmittedSecs); err != nil {
 			return nil, fmt.Errorf("store: fact totals: %w", err)
 		}
 		out = append(out, s)
@@ -392,10 +394,10 @@ func (tx *Tx) recomputeMonths(ctx context.Context, jurisdictionID int64, days []
 		}
 		const sums = `SUM(volume), SUM(duplicates), SUM(forwarded), SUM(responded), SUM(response_secs), SUM(closed),
 			SUM(resolution_secs), SUM(sla_closed), SUM(within_sla), SUM(reopened), SUM(ratings), SUM(rating_sum), SUM(satisfied),
-			SUM(promoters), SUM(detractors)`
+			SUM(promoters), SUM(detractors), SUM(submitted_secs), SUM(closed_submitted_secs)`
 		if _, err := tx.exec(ctx, `INSERT INTO quality_monthly (jurisdiction_id, day, service_code, department_id, channel, volume,
 			duplicates, forwarded, responded, response_secs, closed, resolution_secs, sla_closed, within_sla, reopened, ratings,
-			rating_sum, satisfied, promoters, detractors)
+			rating_sum, satisfied, promoters, detractors, submitted_secs, closed_submitted_secs)
 			SELECT jurisdiction_id, $2, service_code, department_id, channel, `+sums+` FROM quality_daily
 			WHERE jurisdiction_id = $1 AND day BETWEEN $2 AND $3
 			GROUP BY jurisdiction_id, service_code, department_id, channel`, args...); err != nil {

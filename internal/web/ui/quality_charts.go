@@ -58,16 +58,19 @@ func (u *UI) seriesCharts(loc string, points []quality.Point) seriesData {
 	for i, p := range points {
 		d.Periods[i] = p.Period
 	}
-	line := func(key string, cell func(quality.Row) string) chartSeries {
+	pointLine := func(key string, cell func(quality.Point) string) chartSeries {
 		s := chartSeries{Label: t(key), Values: make([]*float64, len(points)), Cells: make([]string, len(points))}
 		for i, p := range points {
-			c := cell(p.Row)
+			c := cell(p)
 			if c == "" {
 				c = na
 			}
 			s.Cells[i], s.Values[i] = c, number(c)
 		}
 		return s
+	}
+	line := func(key string, cell func(quality.Row) string) chartSeries {
+		return pointLine(key, func(p quality.Point) string { return cell(p.Row) })
 	}
 	count := func(f func(quality.Row) int64) func(quality.Row) string {
 		return func(r quality.Row) string { return strconv.FormatInt(f(r), 10) }
@@ -100,9 +103,13 @@ func (u *UI) seriesCharts(loc string, points []quality.Point) seriesData {
 			break
 		}
 	}
-	d.Charts = append(d.Charts, seriesChart{ID: "backlog", Title: t("quality.chart.backlog"), Series: []chartSeries{
-		line("quality.col.backlog_end", count(func(r quality.Row) int64 { return r.Backlog })),
-	}})
+	d.Charts = append(d.Charts,
+		seriesChart{ID: "backlog", Title: t("quality.chart.backlog"), Series: []chartSeries{
+			line("quality.col.backlog_end", count(func(r quality.Row) int64 { return r.Backlog })),
+		}},
+		seriesChart{ID: "backlog-age", Title: t("quality.chart.backlog_age"), Unit: "h", Series: []chartSeries{
+			pointLine("quality.col.backlog_mean_age", func(p quality.Point) string { return decimal(loc, p.BacklogMeanAgeHours, 1, 1) }),
+		}})
 	return d
 }
 
