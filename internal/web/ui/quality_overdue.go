@@ -32,8 +32,8 @@ type overdueList struct {
 	// link shows the overdue requests of every channel.
 	AllChannels bool
 	Rows        []overdueRow
-	More     bool   // more than overdueRows are overdue
-	InboxURL string // the full inbox filter
+	More        bool   // more than overdueRows are overdue
+	InboxURL    string // the full inbox filter
 }
 
 // overdueList reads the open requests of the drill-down's service,
