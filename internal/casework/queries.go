@@ -239,13 +239,8 @@ func (c *Cases) Details(ctx context.Context, ids ...int64) (Details, error) {
 			d.Events[e.RequestID] = append(d.Events[e.RequestID], e)
 		}
 		ms, err := tx.Media(ctx, ids...)
-		if err != nil {
-			return err
-		}
-		for _, m := range ms {
-			d.Media[m.RequestID] = append(d.Media[m.RequestID], m)
-		}
-		return nil
+		d.Media = byRequest(ms)
+		return err
 	})
 	return d, err
 }
@@ -255,16 +250,14 @@ func (c *Cases) Details(ctx context.Context, ids ...int64) (Details, error) {
 // has no encoded entry for.
 func (c *Cases) PublicRequests(ctx context.Context, j *rathaus.Jurisdiction, ids []int64) ([]*rathaus.Request, map[int64][]*rathaus.Media, error) {
 	var rs []*rathaus.Request
-	photos := map[int64][]*rathaus.Media{}
+	var photos map[int64][]*rathaus.Media
 	err := c.db.ReadTx(ctx, func(tx *store.Tx) error {
 		var err error
 		if rs, err = tx.Requests(ctx, store.RequestFilter{JurisdictionID: j.ID, IDs: ids, PublicFields: true, Limit: len(ids)}); err != nil {
 			return err
 		}
 		ms, err := tx.Media(ctx, ids...)
-		for _, m := range ms {
-			photos[m.RequestID] = append(photos[m.RequestID], m)
-		}
+		photos = byRequest(ms)
 		return err
 	})
 	if err != nil {
@@ -381,13 +374,20 @@ func (c *Cases) Photo(ctx context.Context, j *rathaus.Jurisdiction, id int64, in
 // Photos loads the photos of the given requests, by request ID, without
 // their histories (lists that show only a media URL).
 func (c *Cases) Photos(ctx context.Context, ids ...int64) (map[int64][]*rathaus.Media, error) {
-	out := map[int64][]*rathaus.Media{}
+	var out map[int64][]*rathaus.Media
 	err := c.db.ReadTx(ctx, func(tx *store.Tx) error {
 		ms, err := tx.Media(ctx, ids...)
-		for _, m := range ms {
-			out[m.RequestID] = append(out[m.RequestID], m)
-		}
+		out = byRequest(ms)
 		return err
 	})
 	return out, err
+}
+
+// byRequest groups photos by their request, keeping their order.
+func byRequest(ms []*rathaus.Media) map[int64][]*rathaus.Media {
+	out := map[int64][]*rathaus.Media{}
+	for _, m := range ms {
+		out[m.RequestID] = append(out[m.RequestID], m)
+	}
+	return out
 }

@@ -258,18 +258,18 @@ func (tx *Tx) Requests(ctx context.Context, f RequestFilter) ([]*rathaus.Request
 		where = append(where, "department_id = "+arg(f.DepartmentID))
 	}
 	from, spatial := "requests", false
-	if f.HasBox && f.OneServiceNearby() {
-		// A few cells of one service: requests_nearby holds exactly
-		// those, so no R*Tree (see OneServiceNearby).
-		if tx.dialect == SQLite {
-			from = "requests INDEXED BY requests_nearby"
-		}
-		where = append(where, "has_location = TRUE", "lat BETWEEN "+arg(f.MinLat)+" AND "+arg(f.MaxLat),
-			"lon BETWEEN "+arg(f.MinLon)+" AND "+arg(f.MaxLon), tx.idList("cell", arg, f.Cells))
-	} else if f.HasBox {
+	if f.HasBox {
 		where = append(where, "has_location = TRUE", "lat BETWEEN "+arg(f.MinLat)+" AND "+arg(f.MaxLat),
 			"lon BETWEEN "+arg(f.MinLon)+" AND "+arg(f.MaxLon))
-		if tx.dialect == SQLite {
+		switch {
+		case f.OneServiceNearby():
+			// A few cells of one service: requests_nearby holds exactly
+			// those, so no R*Tree (see OneServiceNearby). PostgreSQL
+			// finds the index by itself.
+			if tx.dialect == SQLite {
+				from = "requests INDEXED BY requests_nearby"
+			}
+		case tx.dialect == SQLite:
 			// The R*Tree of migration 00010 finds the box and period; its
 			// integer bounds are widened to a superset and the conditions
 			// above keep the exact box. CROSS JOIN makes SQLite read the

@@ -218,26 +218,33 @@ func (h *handler) render(w http.ResponseWriter, status int, format string, v any
 // requests is about half a megabyte). It reports false, having written
 // nothing, for lists with extended attributes.
 func (h *handler) renderRequestList(w http.ResponseWriter, status int, format string, rs []request) bool {
+	return writePooled(w, status, func(b []byte) ([]byte, string, bool) {
+		if format == "xml" {
+			b = append(b, `<?xml version="1.0" encoding="utf-8"?>`+"\n"...)
+			b, ok := appendRequestsXML(b, rs)
+			return append(b, '\n'), "text/xml; charset=utf-8", ok
+		}
+		b, ok := appendRequestsJSON(b, rs)
+		return b, "application/json; charset=utf-8", ok
+	})
+}
+
+// writePooled writes the document that build appends to a buffer from
+// listBuffers, with its content type; it writes nothing and reports false
+// when build reports false.
+func writePooled(w http.ResponseWriter, status int, build func(b []byte) ([]byte, string, bool)) bool {
 	bp := listBuffers.Get().(*[]byte)
 	defer func() {
 		if cap(*bp) <= maxPooledBuffer {
 			listBuffers.Put(bp)
 		}
 	}()
-	b, ok := (*bp)[:0], false
-	if format == "xml" {
-		b = append(b, `<?xml version="1.0" encoding="utf-8"?>`+"\n"...)
-		if b, ok = appendRequestsXML(b, rs); ok {
-			b = append(b, '\n')
-			w.Header().Set("Content-Type", "text/xml; charset=utf-8")
-		}
-	} else if b, ok = appendRequestsJSON(b, rs); ok {
-		w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	}
+	b, contentType, ok := build((*bp)[:0])
 	*bp = b
 	if !ok {
 		return false
 	}
+	w.Header().Set("Content-Type", contentType)
 	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
 	w.WriteHeader(status)
 	_, _ = w.Write(b)

@@ -404,21 +404,14 @@ func (h *handler) renderCached(w http.ResponseWriter, r *http.Request, format st
 // writeEntries writes a request list of encoded entries (nil ones left
 // out), with the bytes the list encoders of encode.go write.
 func (h *handler) writeEntries(w http.ResponseWriter, isXML bool, entries [][]byte) {
-	bp := listBuffers.Get().(*[]byte)
-	defer func() {
-		if cap(*bp) <= maxPooledBuffer {
-			listBuffers.Put(bp)
+	writePooled(w, http.StatusOK, func(b []byte) ([]byte, string, bool) {
+		if isXML {
+			b = append(b, `<?xml version="1.0" encoding="utf-8"?>`+"\n<service_requests>"...)
+			for _, e := range entries {
+				b = append(b, e...)
+			}
+			return append(b, "</service_requests>\n"...), "text/xml; charset=utf-8", true
 		}
-	}()
-	b := (*bp)[:0]
-	if isXML {
-		b = append(b, `<?xml version="1.0" encoding="utf-8"?>`+"\n<service_requests>"...)
-		for _, e := range entries {
-			b = append(b, e...)
-		}
-		b = append(b, "</service_requests>\n"...)
-		w.Header().Set("Content-Type", "text/xml; charset=utf-8")
-	} else {
 		b = append(b, '[')
 		first := true
 		for _, e := range entries {
@@ -430,13 +423,8 @@ func (h *handler) writeEntries(w http.ResponseWriter, isXML bool, entries [][]by
 			}
 			b, first = append(b, e...), false
 		}
-		b = append(b, "]\n"...)
-		w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	}
-	*bp = b
-	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
-	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(b)
+		return append(b, "]\n"...), "application/json; charset=utf-8", true
+	})
 }
 
 // serviceNotice tells the public under which number a request runs and,
