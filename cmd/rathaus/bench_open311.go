@@ -290,8 +290,11 @@ func benchOpen311Measure(ctx context.Context, cfg *benchOpen311Config, d string,
 		if err := db.ReadTx(ctx, func(tx *store.Tx) error {
 			newest, err = tx.Requests(ctx, store.RequestFilter{JurisdictionID: j.ID, Limit: 1})
 			return err
-		}); err != nil || len(newest) == 0 {
-			return run, fmt.Errorf("--reuse: newest request: %v", err)
+		}); err != nil {
+			return run, fmt.Errorf("--reuse: newest request: %w", err)
+		}
+		if len(newest) == 0 {
+			return run, fmt.Errorf("--reuse %s holds no requests", cfg.Reuse)
 		}
 		seeded.LastID = newest[0].ID
 		seeded.FirstID = max(1, seeded.LastID-int64(info.Requests)+1)

@@ -161,11 +161,11 @@ func benchQualityDialect(ctx context.Context, cfg *benchQualityConfig, d string,
 		})
 		return seeded, err
 	}
+	projector := quality.NewProjector(db, time.Now, log)
 	if cfg.db.Reuse == "" {
 		if run.Seed, err = seed(cfg.db.Reports, cfg.db.Seed); err != nil {
 			return run, err
 		}
-		projector := quality.NewProjector(db, time.Now, log)
 		start := time.Now()
 		if _, err := projector.Rebuild(ctx); err != nil {
 			return run, err
@@ -177,7 +177,6 @@ func benchQualityDialect(ctx context.Context, cfg *benchQualityConfig, d string,
 		}
 	}
 	if cfg.CatchUp > 0 && cfg.db.Reuse == "" {
-		projector := quality.NewProjector(db, time.Now, log)
 		more, err := seed(cfg.CatchUp, cfg.db.Seed+1)
 		if err != nil {
 			return run, err
@@ -193,7 +192,7 @@ func benchQualityDialect(ctx context.Context, cfg *benchQualityConfig, d string,
 		// of bench open311): the figures must reflect them, as the
 		// reference does.
 		start := time.Now()
-		if _, err := quality.NewProjector(db, time.Now, log).CatchUp(ctx); err != nil {
+		if _, err := projector.CatchUp(ctx); err != nil {
 			return run, err
 		}
 		fmt.Fprintf(stderr, "%s: the projector caught up in %s\n", d, time.Since(start).Round(time.Millisecond))

@@ -161,11 +161,11 @@ func gather(ctx context.Context, db *store.DB, rd reading) (map[string]*parts, e
 		res      map[string][][]int64
 		open     map[string]*store.BacklogValues
 		g, gctx  = errgroup.WithContext(ctx)
-		readOnly = func(f func(tx *store.Tx) error) func() error {
+		inReadTx = func(f func(tx *store.Tx) error) func() error {
 			return func() error { return db.ReadTx(gctx, f) }
 		}
 	)
-	g.Go(readOnly(func(tx *store.Tx) (err error) {
+	g.Go(inReadTx(func(tx *store.Tx) (err error) {
 		totals := tx.DailyTotals
 		if rd.src == fromFacts {
 			totals = tx.FactTotals
@@ -173,16 +173,16 @@ func gather(ctx context.Context, db *store.DB, rd reading) (map[string]*parts, e
 		sums, err = totals(gctx, rd.f)
 		return err
 	}))
-	g.Go(readOnly(func(tx *store.Tx) (err error) {
+	g.Go(inReadTx(func(tx *store.Tx) (err error) {
 		resp, err = durations(gctx, tx, rd.src, rd.f, "first_response")
 		return err
 	}))
-	g.Go(readOnly(func(tx *store.Tx) (err error) {
+	g.Go(inReadTx(func(tx *store.Tx) (err error) {
 		res, err = durations(gctx, tx, rd.src, rd.f, "resolution")
 		return err
 	}))
 	if rd.backlog != nil {
-		g.Go(readOnly(func(tx *store.Tx) (err error) {
+		g.Go(inReadTx(func(tx *store.Tx) (err error) {
 			open, err = backlog(gctx, tx, rd.src, *rd.backlog)
 			return err
 		}))
@@ -205,22 +205,18 @@ func gather(ctx context.Context, db *store.DB, rd reading) (map[string]*parts, e
 			get(k).add(s)
 		}
 	}
-	for key, vs := range resp {
-		for _, k := range rd.keys(key) {
-			p := get(k)
-			for _, run := range vs {
-				p.resp.add(run)
+	file := func(vals map[string][][]int64, into func(*parts) *runs) {
+		for key, vs := range vals {
+			for _, k := range rd.keys(key) {
+				r := into(get(k))
+				for _, run := range vs {
+					r.add(run)
+				}
 			}
 		}
 	}
-	for key, vs := range res {
-		for _, k := range rd.keys(key) {
-			p := get(k)
-			for _, run := range vs {
-				p.res.add(run)
-			}
-		}
-	}
+	file(resp, func(p *parts) *runs { return &p.resp })
+	file(res, func(p *parts) *runs { return &p.res })
 	// Due instants before now, counted per sorted run: the instant of now
 	// in whole microseconds, rounded up, has exactly those below it that
 	// lie before now.
@@ -575,12 +571,9 @@ func Series(ctx context.Context, db *store.DB, s Slice, interval string) ([]Poin
 	if err != nil {
 		return nil, fmt.Errorf("quality: series: %w", err)
 	}
-	fillPoints(points, ps, s)
-	before, err := backlogBefore(ctx, db, f)
-	if err != nil {
+	if err := e.fillPoints(ctx, db, points, ps, f, s); err != nil {
 		return nil, fmt.Errorf("quality: series: %w", err)
 	}
-	fillBacklog(points, ps, before, s, e.cal.Location())
 	return points, nil
 }
 
@@ -687,8 +680,9 @@ func (e *env) periods(s Slice, f store.QualityFilter, interval string) ([]Point,
 	return points, periodOf, nil
 }
 
-// fillPoints computes each point's row from its parts.
-func fillPoints(points []Point, ps map[string]*parts, s Slice) {
+// fillPoints computes each point's row from its parts, and its backlog
+// from the rollups before the series (f's slice) and the parts.
+func (e *env) fillPoints(ctx context.Context, db *store.DB, points []Point, ps map[string]*parts, f store.QualityFilter, s Slice) error {
 	for i := range points {
 		p := ps[points[i].Period]
 		if p == nil {
@@ -696,6 +690,12 @@ func fillPoints(points []Point, ps map[string]*parts, s Slice) {
 		}
 		points[i].Row = p.row(points[i].Period, points[i].Period, s.ServiceCode, s.Costs)
 	}
+	before, err := backlogBefore(ctx, db, f)
+	if err != nil {
+		return err
+	}
+	fillBacklog(points, ps, before, s, e.cal.Location())
+	return nil
 }
 
 // Page reads the parts of one dashboard page for one jurisdiction with
@@ -787,11 +787,8 @@ func (e *env) tableAndSeries(ctx context.Context, db *store.DB, s Slice, interva
 			pps[strings.TrimPrefix(k, "p:")] = p
 		}
 	}
-	fillPoints(points, pps, s)
-	before, err := backlogBefore(ctx, db, f)
-	if err != nil {
+	if err := e.fillPoints(ctx, db, points, pps, f, s); err != nil {
 		return nil, nil, fmt.Errorf("quality: indicators and series: %w", err)
 	}
-	fillBacklog(points, pps, before, s, e.cal.Location())
 	return e.rows(s, tps), points, nil
 }
