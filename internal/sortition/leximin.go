@@ -35,6 +35,16 @@ const (
 	// perturbation loosens the rows of the fast path's master by this
 	// share of a type's level (times 1 to 2) against degenerate pivots.
 	perturbation = 1e-6
+	// decomposeNodes bounds the branch and bound of one step of decompose.
+	decomposeNodes = 20000
+	// decomposeDone is the mass decompose may leave over (rounding: its
+	// rest is a point of the polytope scaled by this much, and the last
+	// step's face search finds no panel in the noise).
+	decomposeDone = 1e-6
+	// levelTol is how far below its fractional level a type's probability
+	// may be in a distribution taken from decompose as the LEXIMIN one:
+	// floating-point rounding, not an approximation.
+	levelTol = 1e-7
 )
 
 // leximinResult is a distribution and how far it is from proven optimal.
@@ -354,6 +364,28 @@ func leximin(ctx context.Context, in *Instance, rng *rand.Rand, limit time.Durat
 		}
 		res.MinBound = minLevel
 		prog.SetColumn(zcol, rows, ones)
+		// Write the fractional LEXIMIN point as a mix of panels directly
+		// (see decompose); on the paper's instances it leaves next to
+		// nothing over, and the master below only has to confirm it, or
+		// close what is left by column generation.
+		if _, _, _, point, err := relaxedProgram(ctx, in, target, nil); err != nil {
+			return nil, err
+		} else if d, err := decompose(ctx, in, pr, point, decomposeNodes, deadline); err != nil {
+			return nil, err
+		} else {
+			if debugDecompose {
+				fmt.Printf("decomposed: %d panels, residual %.3g, at %v\n", len(d.panels), d.residual, time.Since(deadline.Add(-limit)))
+			}
+			if d.residual <= decomposeDone {
+				if panels, ok := d.distribution(in, target); ok {
+					res.Panels, res.Optimal, res.Fractional = panels, true, true
+					return res, nil
+				}
+			}
+			for _, c := range d.panels {
+				addPanel(c)
+			}
+		}
 		// Every row is tight at z = 1 and most are at 0 on the way there,
 		// so the simplex stalls in degenerate pivots (20,000 on the first
 		// solve of paper-1727). Loosening each row by a different tiny
@@ -363,11 +395,17 @@ func leximin(ctx context.Context, in *Instance, rng *rand.Rand, limit time.Durat
 			prog.SetRHS(t, -perturbation*target[t]*(1+math.Mod(float64(t)*0.6180339887, 1)))
 		}
 		reached, stopped, _, err := generate(1, target, fastStarts)
+		if debugDecompose {
+			fmt.Printf("perturbed master: z %.6f reached %v stopped %v pivots %d at %v\n", prog.Value(zcol), reached, stopped, prog.TotalPivots, time.Since(deadline.Add(-limit)))
+		}
 		if err == nil && !stopped {
 			for _, t := range rows {
 				prog.SetRHS(t, 0)
 			}
 			reached, stopped, _, err = generate(1, target, fastStarts)
+		}
+		if debugDecompose {
+			fmt.Printf("master: z %.6f reached %v stopped %v pivots %d at %v\n", prog.Value(zcol), reached, stopped, prog.TotalPivots, time.Since(deadline.Add(-limit)))
 		}
 		if err != nil {
 			return nil, err

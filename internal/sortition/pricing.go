@@ -15,6 +15,7 @@ type pricer struct {
 	in    *Instance
 	prog  *lp.LP
 	xcol  []int
+	scol  []int // slack column per quota row (category values in order)
 	nodes int
 	found [][]int // every improving panel of the last search, best last
 	// NodeLimit bounds one search; past it the search is not exact.
@@ -61,7 +62,7 @@ func newPricer(in *Instance) *pricer {
 	}
 	for c, cat := range in.Categories {
 		for v, value := range cat.Values {
-			prog.AddColumn(0, 0, float64(value.Max-value.Min), []int{rowOf[c][v]}, []float64{-1})
+			p.scol = append(p.scol, prog.AddColumn(0, 0, float64(value.Max-value.Min), []int{rowOf[c][v]}, []float64{-1}))
 		}
 	}
 	return p

@@ -32,7 +32,7 @@ import (
 func relaxedStage(ctx context.Context, in *Instance, level []float64) (z float64, tight []int, err error) {
 	var capped []int
 	for {
-		z, tight, over, err := relaxedProgram(ctx, in, level, capped)
+		z, tight, over, _, err := relaxedProgram(ctx, in, level, capped)
 		if err != nil || len(over) == 0 {
 			return z, tight, err
 		}
@@ -42,8 +42,8 @@ func relaxedStage(ctx context.Context, in *Instance, level []float64) (z float64
 
 // relaxedProgram solves the relaxation with cap rows for the types in
 // capped; over lists the open types without a cap row whose x_t exceeds
-// n_t in the solution.
-func relaxedProgram(ctx context.Context, in *Instance, level []float64, capped []int) (z float64, tight, over []int, err error) {
+// n_t in the solution; point is the solution's x (seats per type).
+func relaxedProgram(ctx context.Context, in *Instance, level []float64, capped []int) (z float64, tight, over []int, point []float64, err error) {
 	rowOf := make([][]int, len(in.Categories))
 	var rhs []float64
 	for c, cat := range in.Categories {
@@ -114,10 +114,10 @@ func relaxedProgram(ctx context.Context, in *Instance, level []float64, capped [
 	zcol := prog.AddColumn(-1, 0, 1, zrows, zvals)
 	st, err := prog.Solve(ctx)
 	if err != nil {
-		return 0, nil, nil, fmt.Errorf("sortition: relaxed stage: %w", err)
+		return 0, nil, nil, nil, fmt.Errorf("sortition: relaxed stage: %w", err)
 	}
 	if st != lp.Optimal {
-		return 0, nil, nil, fmt.Errorf("sortition: relaxed stage is %v", st)
+		return 0, nil, nil, nil, fmt.Errorf("sortition: relaxed stage is %v", st)
 	}
 	z = math.Min(prog.Value(zcol), 1)
 	for t, ty := range in.Types {
@@ -125,8 +125,17 @@ func relaxedProgram(ctx context.Context, in *Instance, level []float64, capped [
 			over = append(over, t)
 		}
 	}
+	point = make([]float64, len(in.Types))
+	for t, ty := range in.Types {
+		n := float64(len(ty.Members))
+		if level[t] < 0 {
+			point[t] = n*z + prog.Value(cols[t])
+		} else {
+			point[t] = n*level[t] + prog.Value(cols[t])
+		}
+	}
 	if len(over) > 0 {
-		return z, nil, over, nil
+		return z, nil, over, point, nil
 	}
 	y := prog.Duals()
 	for t := range in.Types {
@@ -142,7 +151,7 @@ func relaxedProgram(ctx context.Context, in *Instance, level []float64, capped [
 			tight = append(tight, t)
 		}
 	}
-	return z, tight, nil, nil
+	return z, tight, nil, point, nil
 }
 
 // fractionalLeximin computes the LEXIMIN vector over fractional panels
