@@ -16,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/pprof"
+	"slices"
 	"strings"
 	"time"
 
@@ -45,6 +46,9 @@ type benchOpen311Config struct {
 	// Reuse names a database that an earlier run seeded and kept
 	// (--keep): it is measured as it is, without seeding.
 	Reuse string
+	// Only lists parts of scenario names; when set, only the scenarios
+	// whose name contains one of them run, and the ceiling.
+	Only []string
 }
 
 // runBenchOpen311 seeds a large Mängelmelder on a fresh database per
@@ -103,8 +107,14 @@ func parseBenchOpen311(args []string, getenv func(string) string, stderr io.Writ
 	fs.BoolVar(&cfg.Keep, "keep", false, "keep the database afterwards (SQLite file in a temporary folder, PostgreSQL schema) and print where it is")
 	fs.StringVar(&cfg.CPUProfile, "cpuprofile", "", "folder for one CPU profile per dialect and scenario (measured period only)")
 	fs.StringVar(&cfg.Reuse, "reuse", "", "measure a database an earlier run kept (--keep) as it is, without seeding: sqlite:PATH or a postgres:// URL with its search_path")
+	only := fs.String("only", "", "comma-separated parts of scenario names (e.g. bbox,radius): run only those scenarios and the ceiling; a --reuse database then gets no POSTs unless asked for")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
+	}
+	for part := range strings.SplitSeq(*only, ",") {
+		if part = strings.TrimSpace(part); part != "" {
+			cfg.Only = append(cfg.Only, strings.ToLower(part))
+		}
 	}
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("bench open311: unexpected arguments %v", fs.Args())
@@ -331,6 +341,9 @@ func benchOpen311Measure(ctx context.Context, cfg *benchOpen311Config, d string,
 		if err := ctx.Err(); err != nil {
 			return run, err
 		}
+		if !cfg.selected(sc.Name) {
+			continue
+		}
 		rc := bench.RunConfig{Concurrency: cfg.Concurrency, Warmup: cfg.Warmup, Duration: cfg.Duration, Seed: cfg.Seed + uint64(i)}
 		if cfg.CPUProfile != "" {
 			rc.Measured = profileTo(filepath.Join(cfg.CPUProfile, fmt.Sprintf("%s-%d.pprof", d, i)), stderr)
@@ -345,6 +358,16 @@ func benchOpen311Measure(ctx context.Context, cfg *benchOpen311Config, d string,
 		}
 	}
 	return run, nil
+}
+
+// selected reports whether the scenario called name runs (see --only).
+// The ceiling always runs: every figure is read against it.
+func (cfg *benchOpen311Config) selected(name string) bool {
+	if len(cfg.Only) == 0 || name == bench.ScenarioHello {
+		return true
+	}
+	name = strings.ToLower(name)
+	return slices.ContainsFunc(cfg.Only, func(part string) bool { return strings.Contains(name, part) })
 }
 
 // profileTo returns a hook that profiles the CPU into path while it runs.
