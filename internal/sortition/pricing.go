@@ -20,6 +20,9 @@ type pricer struct {
 	found [][]int // every improving panel of the last search, best last
 	// NodeLimit bounds one search; past it the search is not exact.
 	nodeLimit int
+	// extra is how many nodes a search goes on after its first improving
+	// panel, looking for a better one.
+	extra int
 }
 
 var errNodeLimit = errors.New("sortition: panel search exceeded its node limit")
@@ -47,7 +50,7 @@ func newPricer(in *Instance) *pricer {
 	seatRow := len(rhs)
 	rhs = append(rhs, float64(in.Seats))
 	prog := lp.New(len(rhs), rhs)
-	p := &pricer{in: in, prog: prog, nodeLimit: 200000}
+	p := &pricer{in: in, prog: prog, nodeLimit: 200000, extra: extraNodes}
 	idx := make([]int, 0, len(in.Categories)+1)
 	val := make([]float64, 0, len(in.Categories)+1)
 	for _, t := range in.Types {
@@ -86,7 +89,7 @@ func (p *pricer) best(ctx context.Context, w []float64, floor float64) (counts [
 		if p.nodes > p.nodeLimit {
 			return errNodeLimit
 		}
-		if bestCounts != nil && p.nodes > foundAt+extraNodes {
+		if bestCounts != nil && p.nodes > foundAt+p.extra {
 			return errEnough
 		}
 		st, err := p.prog.Solve(ctx)
