@@ -3,9 +3,7 @@ package sortition
 import (
 	"context"
 	"errors"
-	"fmt"
 	"math"
-	"os"
 	"time"
 )
 
@@ -107,13 +105,7 @@ func decompose(ctx context.Context, in *Instance, pr *pricer, x []float64, nodeL
 				pr.prog.SetBounds(q.scol, 0, q.max-q.min)
 			}
 		}
-		st := time.Now()
 		v, _, ok, err := pr.best(ctx, w, math.Inf(-1))
-		if debugDecompose {
-			if false {
-				fmt.Printf("step %d M %.3g nodes %d ok %v err %v %v\n", len(d.panels), M, pr.nodes, ok, err, time.Since(st))
-			}
-		}
 		if errors.Is(err, errNodeLimit) {
 			break
 		}
@@ -163,9 +155,7 @@ func decompose(ctx context.Context, in *Instance, pr *pricer, x []float64, nodeL
 // decomposeExtra is the pricer's extra for decompose: any panel on the face
 // will do, and stopping at the first halved the time on paper-1727 and
 // max-2000 (weighted panels did not make the steps fewer).
-var decomposeExtra = 0
-
-var debugDecompose = os.Getenv("DEBUG_DECOMPOSE") != ""
+const decomposeExtra = 0
 
 // distribution returns the panels with their weights scaled to sum to 1
 // (the same panel found twice counted once), and ok when every type gets

@@ -334,8 +334,8 @@ func leximin(ctx context.Context, in *Instance, rng *rand.Rand, limit time.Durat
 	// The fast path: the LEXIMIN vector over fractional panels bounds
 	// every distribution in the leximin order, so a distribution that
 	// gives every type at least its fractional level is the LEXIMIN one.
-	// One column generation looks for it: maximise z with every type at
-	// z times its level. Only if z stays below 1 (the fractional levels
+	// decompose, then one column generation look for it: maximise z with
+	// every type at z times its level. Only if z stays below 1 (the fractional levels
 	// are out of reach of real panels) do the stages below run, from the
 	// panels found here.
 	target, fracOK := []float64(nil), false
@@ -364,27 +364,27 @@ func leximin(ctx context.Context, in *Instance, rng *rand.Rand, limit time.Durat
 		}
 		res.MinBound = minLevel
 		prog.SetColumn(zcol, rows, ones)
-		// Write the fractional LEXIMIN point as a mix of panels directly
-		// (see decompose); on the paper's instances it leaves next to
-		// nothing over, and the master below only has to confirm it, or
-		// close what is left by column generation.
-		if _, _, _, point, err := relaxedProgram(ctx, in, target, nil); err != nil {
+		// First write the fractional LEXIMIN point as a mix of panels
+		// directly (see decompose): on the paper's instances nothing is
+		// left over but rounding, and the distribution is the LEXIMIN one.
+		// Otherwise its panels start the column generation below, which
+		// closes what is left.
+		_, _, _, point, err := relaxedProgram(ctx, in, target, nil)
+		if err != nil {
 			return nil, err
-		} else if d, err := decompose(ctx, in, pr, point, decomposeNodes, deadline); err != nil {
+		}
+		d, err := decompose(ctx, in, pr, point, decomposeNodes, deadline)
+		if err != nil {
 			return nil, err
-		} else {
-			if debugDecompose {
-				fmt.Printf("decomposed: %d panels, residual %.3g, at %v\n", len(d.panels), d.residual, time.Since(deadline.Add(-limit)))
+		}
+		if d.residual <= decomposeDone {
+			if panels, ok := d.distribution(in, target); ok {
+				res.Panels, res.Optimal, res.Fractional = panels, true, true
+				return res, nil
 			}
-			if d.residual <= decomposeDone {
-				if panels, ok := d.distribution(in, target); ok {
-					res.Panels, res.Optimal, res.Fractional = panels, true, true
-					return res, nil
-				}
-			}
-			for _, c := range d.panels {
-				addPanel(c)
-			}
+		}
+		for _, c := range d.panels {
+			addPanel(c)
 		}
 		// Every row is tight at z = 1 and most are at 0 on the way there,
 		// so the simplex stalls in degenerate pivots (20,000 on the first
@@ -395,17 +395,11 @@ func leximin(ctx context.Context, in *Instance, rng *rand.Rand, limit time.Durat
 			prog.SetRHS(t, -perturbation*target[t]*(1+math.Mod(float64(t)*0.6180339887, 1)))
 		}
 		reached, stopped, _, err := generate(1, target, fastStarts)
-		if debugDecompose {
-			fmt.Printf("perturbed master: z %.6f reached %v stopped %v pivots %d at %v\n", prog.Value(zcol), reached, stopped, prog.TotalPivots, time.Since(deadline.Add(-limit)))
-		}
 		if err == nil && !stopped {
 			for _, t := range rows {
 				prog.SetRHS(t, 0)
 			}
 			reached, stopped, _, err = generate(1, target, fastStarts)
-		}
-		if debugDecompose {
-			fmt.Printf("master: z %.6f reached %v stopped %v pivots %d at %v\n", prog.Value(zcol), reached, stopped, prog.TotalPivots, time.Since(deadline.Add(-limit)))
 		}
 		if err != nil {
 			return nil, err
