@@ -112,6 +112,17 @@ func leximin(ctx context.Context, in *Instance, rng *rand.Rand, limit time.Durat
 		deadline = time.Now().Add(limit)
 	}
 	res := &leximinResult{}
+	// The master and its pricing run under lctx, which ends at the time
+	// limit: one solve of the master can take longer than the whole limit
+	// when it stalls in degenerate pivots. timeUp tells that end from the
+	// caller's.
+	lctx := ctx
+	if !deadline.IsZero() {
+		var cancel context.CancelFunc
+		lctx, cancel = context.WithDeadline(ctx, deadline)
+		defer cancel()
+	}
+	timeUp := func(err error) bool { return err != nil && lctx.Err() != nil && ctx.Err() == nil }
 	rhs := make([]float64, T+1)
 	rhs[T] = 1
 	prog := lp.New(T+1, rhs)
@@ -273,7 +284,10 @@ func leximin(ctx context.Context, in *Instance, rng *rand.Rand, limit time.Durat
 	// the last duals; stopped means the time limit ended it.
 	generate := func(bound float64, scale []float64, starts int) (reached, stopped bool, y []float64, err error) {
 		for {
-			st, err := prog.Solve(ctx)
+			st, err := prog.Solve(lctx)
+			if timeUp(err) {
+				return false, true, nil, nil
+			}
 			if err != nil {
 				return false, false, nil, fmt.Errorf("sortition: leximin master: %w", err)
 			}
@@ -315,7 +329,10 @@ func leximin(ctx context.Context, in *Instance, rng *rand.Rand, limit time.Durat
 			}
 			// No exchange helps: the exact search finds a column or proves
 			// that the master is optimal over all panels.
-			_, _, ok, err := pr.best(ctx, w, floor)
+			_, _, ok, err := pr.best(lctx, w, floor)
+			if timeUp(err) {
+				return false, true, nil, nil
+			}
 			if err != nil {
 				return false, false, nil, fmt.Errorf("sortition: leximin pricing: %w", err)
 			}
