@@ -158,6 +158,44 @@ func leximin(ctx context.Context, in *Instance, rng *rand.Rand, limit time.Durat
 	}
 
 	pr := newPricer(in)
+	// The fast path: the LEXIMIN vector over fractional panels bounds
+	// every distribution in the leximin order, so a distribution that
+	// gives every type at least its fractional level is the LEXIMIN one.
+	// First decompose writes the fractional LEXIMIN point as a mix of
+	// panels directly: on the paper's instances nothing is left over but
+	// rounding, and the distribution is the LEXIMIN one. Otherwise its
+	// panels start one column generation that looks for such a
+	// distribution (below), and only if that stays short of the levels do
+	// the stages run.
+	var (
+		target []float64
+		fracOK bool
+		early  [][]int // decompose's panels
+	)
+	if fractionalFirst {
+		var err error
+		if target, fracOK, err = fractionalLeximin(ctx, in); err != nil {
+			return nil, err
+		}
+	}
+	if fracOK {
+		_, _, _, point, err := relaxedProgram(ctx, in, target, nil)
+		if err != nil {
+			return nil, err
+		}
+		d, err := decompose(ctx, in, pr, point, decomposeNodes, deadline)
+		if err != nil {
+			return nil, err
+		}
+		if d.residual <= decomposeDone {
+			if panels, ok := d.distribution(in, target); ok {
+				res.Panels, res.Optimal, res.Fractional = panels, true, true
+				res.MinBound = slices.Min(target)
+				return res, nil
+			}
+		}
+		early = d.panels
+	}
 	sw := newSwapper(in)
 	// Start from a few LEGACY panels and one panel that favours rare types.
 	// LEGACY may dead-end on tight quotas; a bounded number of attempts
@@ -348,20 +386,8 @@ func leximin(ctx context.Context, in *Instance, rng *rand.Rand, limit time.Durat
 		}
 	}
 
-	// The fast path: the LEXIMIN vector over fractional panels bounds
-	// every distribution in the leximin order, so a distribution that
-	// gives every type at least its fractional level is the LEXIMIN one.
-	// decompose, then one column generation look for it: maximise z with
-	// every type at z times its level. Only if z stays below 1 (the fractional levels
-	// are out of reach of real panels) do the stages below run, from the
-	// panels found here.
-	target, fracOK := []float64(nil), false
-	if fractionalFirst {
-		target, fracOK, err = fractionalLeximin(ctx, in)
-	}
-	if err != nil {
-		return nil, err
-	}
+	// The fast path's column generation: maximise z with every type at z
+	// times its fractional level, from decompose's panels.
 	if fracOK {
 		for t := range fixed {
 			if fixed[t] && target[t] > 1e-9 {
@@ -381,26 +407,7 @@ func leximin(ctx context.Context, in *Instance, rng *rand.Rand, limit time.Durat
 		}
 		res.MinBound = minLevel
 		prog.SetColumn(zcol, rows, ones)
-		// First write the fractional LEXIMIN point as a mix of panels
-		// directly (see decompose): on the paper's instances nothing is
-		// left over but rounding, and the distribution is the LEXIMIN one.
-		// Otherwise its panels start the column generation below, which
-		// closes what is left.
-		_, _, _, point, err := relaxedProgram(ctx, in, target, nil)
-		if err != nil {
-			return nil, err
-		}
-		d, err := decompose(ctx, in, pr, point, decomposeNodes, deadline)
-		if err != nil {
-			return nil, err
-		}
-		if d.residual <= decomposeDone {
-			if panels, ok := d.distribution(in, target); ok {
-				res.Panels, res.Optimal, res.Fractional = panels, true, true
-				return res, nil
-			}
-		}
-		for _, c := range d.panels {
+		for _, c := range early {
 			addPanel(c)
 		}
 		// Every row is tight at z = 1 and most are at 0 on the way there,
