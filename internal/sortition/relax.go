@@ -30,13 +30,26 @@ import (
 // 0 < z < 1 the list is not empty (z's column is Σ n_t times the s_t
 // columns, so its zero reduced cost makes Σ n_t·d_t = 1), up to rounding.
 func relaxedStage(ctx context.Context, in *Instance, level []float64) (z float64, tight []int, err error) {
-	var capped []int
-	for {
-		z, tight, over, _, err := relaxedProgram(ctx, in, level, capped)
-		if err != nil || len(over) == 0 {
-			return z, tight, err
+	z, tight, _, err = relaxedStageCapped(ctx, in, level, nil)
+	return z, tight, err
+}
+
+// relaxedStageCapped is relaxedStage starting with cap rows for the open
+// types in capped; it returns the types with cap rows at the end, so that
+// the next stage can start with them (most caps that bind in one stage
+// bind in the next, and each missing one costs a program).
+func relaxedStageCapped(ctx context.Context, in *Instance, level []float64, capped []int) (z float64, tight, caps []int, err error) {
+	for _, t := range capped {
+		if level[t] < 0 {
+			caps = append(caps, t)
 		}
-		capped = append(capped, over...)
+	}
+	for {
+		z, tight, over, _, err := relaxedProgram(ctx, in, level, caps)
+		if err != nil || len(over) == 0 {
+			return z, tight, caps, err
+		}
+		caps = append(caps, over...)
 	}
 }
 
@@ -168,8 +181,11 @@ func fractionalLeximin(ctx context.Context, in *Instance) (level []float64, ok b
 		level[t] = -1
 	}
 	open := len(level)
+	var caps []int
 	for open > 0 {
-		z, tight, err := relaxedStage(ctx, in, level)
+		var z float64
+		var tight []int
+		z, tight, caps, err = relaxedStageCapped(ctx, in, level, caps)
 		if err != nil {
 			return nil, false, err
 		}
