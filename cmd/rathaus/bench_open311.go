@@ -25,6 +25,7 @@ import (
 	"github.com/rathaus/rathaus/internal/bench"
 	"github.com/rathaus/rathaus/internal/casework"
 	"github.com/rathaus/rathaus/internal/demo"
+	"github.com/rathaus/rathaus/internal/mapindex"
 	"github.com/rathaus/rathaus/internal/media"
 	"github.com/rathaus/rathaus/internal/store"
 	"github.com/rathaus/rathaus/internal/web"
@@ -370,6 +371,22 @@ func (cfg *benchOpen311Config) selected(name string) bool {
 	return slices.ContainsFunc(cfg.Only, func(part string) bool { return strings.Contains(name, part) })
 }
 
+// warmMaps loads the jurisdiction's pins into the map index and says how
+// long that took.
+func warmMaps(cases *casework.Cases, maps *mapindex.Index, slug string, stderr io.Writer) error {
+	ctx := context.Background()
+	j, err := cases.Jurisdiction(ctx, slug)
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	if err := maps.Warm(ctx, j.ID); err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "map index: loaded the pins of %s in %s\n", slug, time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
 // profileTo returns a hook that profiles the CPU into path while it runs.
 func profileTo(path string, stderr io.Writer) func(run func()) {
 	return func(run func()) {
@@ -420,7 +437,16 @@ func serveBench(db *store.DB, jurisdiction string, stderr io.Writer) (appURL, he
 		return "", "", nil, err
 	}
 	appURL, helloURL = "http://"+appLn.Addr().String(), "http://"+helloLn.Addr().String()+"/hello"
-	cases := casework.New(db, time.Now, casework.Config{BaseURL: appURL, Log: quiet})
+	// The map index as serve has it, loaded before the measurement (serve
+	// loads it while starting).
+	maps := mapindex.New(db, time.Now, 0)
+	cases := casework.New(db, time.Now, casework.Config{BaseURL: appURL, Log: quiet, MapIndex: maps})
+	if err := warmMaps(cases, maps, jurisdiction, stderr); err != nil {
+		appLn.Close()
+		helloLn.Close()
+		os.RemoveAll(blobDir)
+		return "", "", nil, err
+	}
 	app, err := web.NewHandler(web.Deps{
 		Cases: cases, Auth: auth.New(db, time.Now), Blobs: blobs, Limits: media.DefaultLimits(), Log: quiet,
 		Now: time.Now, BaseURL: appURL, DefaultJurisdiction: jurisdiction,

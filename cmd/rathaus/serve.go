@@ -16,6 +16,7 @@ import (
 	"github.com/rathaus/rathaus/internal/auth"
 	"github.com/rathaus/rathaus/internal/casework"
 	"github.com/rathaus/rathaus/internal/jobs"
+	"github.com/rathaus/rathaus/internal/mapindex"
 	"github.com/rathaus/rathaus/internal/media"
 	"github.com/rathaus/rathaus/internal/notify"
 	"github.com/rathaus/rathaus/internal/quality"
@@ -85,7 +86,8 @@ func serve(ctx context.Context, cfg *config, db *store.DB, log *slog.Logger, rea
 	alerts := quality.NewAlerts(db, time.Now, log)
 	alerts.BaseURL = cfg.BaseURL
 	kick := func() { worker.Kick(); projector.Kick() }
-	ccfg := casework.Config{BaseURL: cfg.BaseURL, Kick: kick, Log: log}
+	maps := mapindex.New(db, time.Now, 0)
+	ccfg := casework.Config{BaseURL: cfg.BaseURL, Kick: kick, Log: log, MapIndex: maps}
 	if cfg.SurveySecret != "" {
 		surveys, err := quality.NewSurveys(db, []byte(cfg.SurveySecret), time.Now, projector.Kick)
 		if err != nil {
@@ -98,6 +100,16 @@ func serve(ctx context.Context, cfg *config, db *store.DB, log *slog.Logger, rea
 	if err != nil {
 		return err
 	}
+	// The default jurisdiction's pins load while the server starts, so
+	// that its first map queries need not go to SQL; others load on
+	// their first query.
+	go func() {
+		if j, err := cases.Jurisdiction(ctx, jurisdiction); err == nil {
+			if err := maps.Warm(ctx, j.ID); err != nil && ctx.Err() == nil {
+				log.Warn("map index: loading failed; map queries go to SQL until it loads", "err", err)
+			}
+		}
+	}()
 	oidcLogin, err := newOIDC(ctx, cfg.OIDC, log)
 	if err != nil {
 		return err

@@ -16,6 +16,7 @@ import (
 	"github.com/rathaus/rathaus"
 	"github.com/rathaus/rathaus/internal/calendar"
 	"github.com/rathaus/rathaus/internal/geo"
+	"github.com/rathaus/rathaus/internal/mapindex"
 	"github.com/rathaus/rathaus/internal/store"
 )
 
@@ -34,6 +35,7 @@ type Cases struct {
 	// kick wakes the outbox worker after a commit that enqueued something.
 	kick        func()
 	surveyLinks func(requestID int64) [5]string
+	maps        *mapindex.Index // may be nil: map queries go to SQL
 }
 
 // Config holds what Cases needs besides the database.
@@ -44,6 +46,9 @@ type Config struct {
 	// SurveyLinks returns the one-click rating links (scores 1 to 5) that
 	// the reporter's closing mail carries; nil means no survey.
 	SurveyLinks func(requestID int64) [5]string
+	// MapIndex answers map queries of cacheable lists (Open311 without
+	// extensions) from memory; nil sends them to SQL.
+	MapIndex *mapindex.Index
 }
 
 // New returns the request engine.
@@ -57,7 +62,7 @@ func New(db *store.DB, now func() time.Time, cfg Config) *Cases {
 		kick = func() {}
 	}
 	return &Cases{db: db, now: now, log: log, baseURL: cfg.BaseURL, cache: map[int64]*compiled{},
-		bySlug: map[string]cachedJurisdiction{}, kick: kick, surveyLinks: cfg.SurveyLinks}
+		bySlug: map[string]cachedJurisdiction{}, kick: kick, surveyLinks: cfg.SurveyLinks, maps: cfg.MapIndex}
 }
 
 // DB returns the engine's database (for read-only callers in the web layer).

@@ -19,6 +19,7 @@ import (
 	"github.com/rathaus/rathaus"
 	"github.com/rathaus/rathaus/internal/auth"
 	"github.com/rathaus/rathaus/internal/casework"
+	"github.com/rathaus/rathaus/internal/mapindex"
 	"github.com/rathaus/rathaus/internal/media"
 	"github.com/rathaus/rathaus/internal/store"
 	"github.com/rathaus/rathaus/internal/web/open311"
@@ -102,7 +103,16 @@ func newStack(t testing.TB, db *store.DB) *stack {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st.cases = casework.New(db, time.Now, casework.Config{})
+	// Map queries go through the map index, warmed while the jurisdictions
+	// hold no requests yet: every request the tests submit reaches it
+	// through the change feed.
+	maps := mapindex.New(db, time.Now, 0)
+	for _, id := range []int64{st.j.ID, other.ID} {
+		if err := maps.Warm(ctx, id); err != nil {
+			t.Fatalf("map index: %v", err)
+		}
+	}
+	st.cases = casework.New(db, time.Now, casework.Config{MapIndex: maps})
 	mux := http.NewServeMux()
 	srv := httptest.NewUnstartedServer(mux)
 	srv.Start()

@@ -1,0 +1,137 @@
+package mapindex
+
+import (
+	"cmp"
+	"container/heap"
+	"math"
+	"slices"
+	"time"
+
+	"github.com/rathaus/rathaus"
+	"github.com/rathaus/rathaus/internal/geo"
+)
+
+// maxBoxCells bounds the grid cells that a query lists from its box; a
+// larger box walks the jurisdiction's cells instead (a city has a few
+// thousand).
+const maxBoxCells = 1024
+
+// find answers q from the pins held.
+func (j *jurisdiction) find(q Query) []*rathaus.Request {
+	j.mu.RLock()
+	defer j.mu.RUnlock()
+	services, ok := j.services.want(q.ServiceCodes)
+	if !ok {
+		return nil
+	}
+	states, ok := j.states.want(stateNames(q.States))
+	if !ok {
+		return nil
+	}
+	from, to := q.From.UnixMicro(), int64(math.MaxInt64)
+	if !q.To.IsZero() {
+		to = q.To.UnixMicro()
+	}
+
+	// One cursor per cell over its pins of the period, each read from its
+	// newest pin down; the heap always holds the newest pin not yet taken.
+	var h cursors
+	visit := func(c *cell) {
+		lo, _ := slices.BinarySearchFunc(c.pins, from, func(p pin, t int64) int { return cmp.Compare(p.t, t) })
+		hi, _ := slices.BinarySearchFunc(c.pins, to, func(p pin, t int64) int { return cmp.Compare(p.t, t) })
+		if lo < hi {
+			h = append(h, cursor{pins: c.pins[lo:hi], i: hi - lo - 1})
+		}
+	}
+	if keys, ok := geo.CellsCovering(q.Box, maxBoxCells); ok {
+		for _, k := range keys {
+			if c := j.cells[k]; c != nil {
+				visit(c)
+			}
+		}
+	} else {
+		for k, c := range j.cells {
+			if intersects(geo.CellBBox(k), q.Box) {
+				visit(c)
+			}
+		}
+	}
+	heap.Init(&h)
+
+	skip, limit := max(q.Offset, 0), q.Limit
+	var out []*rathaus.Request
+	var buf []rathaus.Request // one allocation for the page's requests
+	for len(h) > 0 && len(out) < limit {
+		top := &h[0]
+		p := &top.pins[top.i]
+		if q.Box.Contains(geo.Point{Lat: p.lat, Lon: p.lon}) && (services == nil || services[p.service]) &&
+			(states == nil || states[p.state]) && !(q.PublicOnly && p.duplicate) {
+			if skip > 0 {
+				skip--
+			} else {
+				if len(buf) == cap(buf) {
+					buf = make([]rathaus.Request, 0, min(limit-len(out), 1024))
+				}
+				buf = append(buf, rathaus.Request{ID: p.id, Version: p.version, SubmittedAt: time.UnixMicro(p.t).UTC(),
+					HasLocation: true, Lat: p.lat, Lon: p.lon})
+				out = append(out, &buf[len(buf)-1])
+			}
+		}
+		if top.i--; top.i < 0 {
+			heap.Pop(&h)
+		} else {
+			heap.Fix(&h, 0)
+		}
+	}
+	return out
+}
+
+// want returns which numbers of the interner the names select: nil for
+// "any" (no names), and false when none of the names was ever seen, so
+// that nothing can match.
+func (n *interner) want(names []string) ([]bool, bool) {
+	if len(names) == 0 {
+		return nil, true
+	}
+	w := make([]bool, len(n.names))
+	seen := false
+	for _, name := range names {
+		if id, ok := n.lookup(name); ok {
+			w[id], seen = true, true
+		}
+	}
+	return w, seen
+}
+
+func stateNames(states []rathaus.State) []string {
+	names := make([]string, len(states))
+	for i, s := range states {
+		names[i] = string(s)
+	}
+	return names
+}
+
+func intersects(a, b geo.BBox) bool {
+	return a.MinLat <= b.MaxLat && b.MinLat <= a.MaxLat && a.MinLon <= b.MaxLon && b.MinLon <= a.MaxLon
+}
+
+// cursor walks one cell's pins of the period from the newest down; i is
+// the next pin to take.
+type cursor struct {
+	pins []pin
+	i    int
+}
+
+// cursors is a max-heap of cursors by their next pin (time, then ID).
+type cursors []cursor
+
+func (h cursors) Len() int           { return len(h) }
+func (h cursors) Less(a, b int) bool { return comparePins(h[a].pins[h[a].i], h[b].pins[h[b].i]) > 0 }
+func (h cursors) Swap(a, b int)      { h[a], h[b] = h[b], h[a] }
+func (h *cursors) Push(x any)        { *h = append(*h, x.(cursor)) }
+func (h *cursors) Pop() any {
+	old := *h
+	c := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return c
+}

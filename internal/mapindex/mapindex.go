@@ -1,0 +1,292 @@
+// Package mapindex answers map queries (the requests in a box over a
+// period, newest first) from memory.
+//
+// A map query over SQL reads the row of every request of the page: with a
+// thousand pins per page that is most of the query, on either database,
+// however the rows are found. This package keeps, per jurisdiction, what
+// such a query needs of each located request (its pin: ID, version,
+// submission time, position, service, state, duplicate mark) in grid cells
+// sorted by time, and merges the cells of a box newest first.
+//
+// The pins follow the database through its change feed (store.PinChanges,
+// migration 00018): before answering, a query reads what was submitted or
+// changed since the last read, so an answer holds every write committed
+// before the query began, on any number of app nodes. When a query is
+// running, others that arrived before it started do not read again.
+package mapindex
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/rathaus/rathaus"
+	"github.com/rathaus/rathaus/internal/geo"
+	"github.com/rathaus/rathaus/internal/store"
+)
+
+// DefaultWindow is how far back before its loading an index holds pins.
+// Queries that reach further back are left to SQL (Find reports !ok).
+// Four hundred days cover every map and Open311 window up to a year; a
+// city with a million reports a year holds about 50 MB per app node.
+const DefaultWindow = 400 * 24 * time.Hour
+
+// Index holds the pins of every jurisdiction that has been queried.
+type Index struct {
+	db     *store.DB
+	now    func() time.Time
+	window time.Duration
+
+	mu   sync.Mutex
+	jurs map[int64]*jurisdiction
+}
+
+// New returns an empty index over db; window is how far back from its
+// loading a jurisdiction's pins are held (DefaultWindow when 0).
+func New(db *store.DB, now func() time.Time, window time.Duration) *Index {
+	if window <= 0 {
+		window = DefaultWindow
+	}
+	return &Index{db: db, now: now, window: window, jurs: map[int64]*jurisdiction{}}
+}
+
+// Query is a map query: the located requests in Box submitted in
+// [From, To) (To zero: no end), with the given service codes and states
+// (empty: any), newest first (submission time, then ID, both descending).
+type Query struct {
+	Box          geo.BBox
+	From, To     time.Time
+	ServiceCodes []string
+	States       []rathaus.State
+	PublicOnly   bool // leave out merged duplicates
+	Offset       int
+	Limit        int
+}
+
+// Find answers q for a jurisdiction with requests that carry ID, Version,
+// SubmittedAt and the position (as store.RequestFilter.VersionsOnly). ok
+// is false when the index cannot answer: the jurisdiction's pins are
+// still loading (the first query starts that in the background), or q
+// reaches back before what the index holds.
+func (x *Index) Find(ctx context.Context, jurisdictionID int64, q Query) (rs []*rathaus.Request, ok bool, err error) {
+	j := x.jurisdiction(jurisdictionID, false)
+	select {
+	case <-j.ready:
+	default:
+		return nil, false, nil
+	}
+	if j.err != nil {
+		x.forget(j)
+		return nil, false, j.err
+	}
+	if q.From.IsZero() || q.From.UnixMicro() < j.since {
+		return nil, false, nil
+	}
+	if err := j.refresh(ctx, x.db); err != nil {
+		return nil, false, err
+	}
+	return j.find(q), true, nil
+}
+
+// Warm loads a jurisdiction's pins now, unless they are loaded already,
+// and waits for them.
+func (x *Index) Warm(ctx context.Context, jurisdictionID int64) error {
+	j := x.jurisdiction(jurisdictionID, true)
+	select {
+	case <-j.ready:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	if j.err != nil {
+		x.forget(j)
+	}
+	return j.err
+}
+
+// jurisdiction returns the index of a jurisdiction, starting its loading
+// (in the background unless wait) when it is not there yet.
+func (x *Index) jurisdiction(id int64, wait bool) *jurisdiction {
+	x.mu.Lock()
+	j := x.jurs[id]
+	if j == nil {
+		j = &jurisdiction{id: id, ready: make(chan struct{}), since: x.now().Add(-x.window).UnixMicro(), cells: map[int64]*cell{}}
+		x.jurs[id] = j
+	}
+	x.mu.Unlock()
+	j.startOnce.Do(func() {
+		if wait {
+			j.load(context.Background(), x.db)
+			return
+		}
+		// Detached from the request that asked first: its end must not
+		// stop the loading that every later query waits for.
+		go j.load(context.Background(), x.db)
+	})
+	return j
+}
+
+// forget drops a jurisdiction whose loading failed, so that the next
+// query tries again.
+func (x *Index) forget(j *jurisdiction) {
+	x.mu.Lock()
+	if x.jurs[j.id] == j {
+		delete(x.jurs, j.id)
+	}
+	x.mu.Unlock()
+}
+
+// jurisdiction is the index of one jurisdiction.
+type jurisdiction struct {
+	id        int64
+	since     int64 // µs: every pin submitted from here on is held
+	startOnce sync.Once
+	ready     chan struct{} // closed when loaded (err set if that failed)
+	err       error
+
+	// refreshing serialises reads of the change feed; polled is when the
+	// last completed read began, mark where it ended.
+	refreshing sync.Mutex
+	polled     time.Time
+	mark       store.ChangeMark
+
+	mu       sync.RWMutex
+	cells    map[int64]*cell
+	services interner
+	states   interner
+}
+
+// cell holds the pins of one grid cell (geo.Cell), sorted by submission
+// time and then ID, ascending, so that new pins are appended.
+type cell struct {
+	pins []pin
+}
+
+type pin struct {
+	id, version int64
+	t           int64 // submission, µs since the Unix epoch
+	lat, lon    float64
+	service     uint32 // in jurisdiction.services
+	state       uint16 // in jurisdiction.states
+	duplicate   bool
+}
+
+func (j *jurisdiction) load(ctx context.Context, db *store.DB) {
+	defer close(j.ready)
+	started := time.Now()
+	err := db.ReadTx(ctx, func(tx *store.Tx) error {
+		var err error
+		j.mark, err = tx.RequestPins(ctx, j.id, time.UnixMicro(j.since), func(p store.Pin) {
+			c := j.cell(p)
+			c.pins = append(c.pins, j.pin(p))
+		})
+		return err
+	})
+	if err != nil {
+		j.err = fmt.Errorf("mapindex: load jurisdiction %d: %w", j.id, err)
+		return
+	}
+	for _, c := range j.cells {
+		slices.SortFunc(c.pins, comparePins)
+	}
+	j.polled = started
+}
+
+// refresh applies what the change feed holds since the last read, unless
+// a read that began after this call was made has completed meanwhile.
+func (j *jurisdiction) refresh(ctx context.Context, db *store.DB) error {
+	arrived := time.Now()
+	j.refreshing.Lock()
+	defer j.refreshing.Unlock()
+	if j.polled.After(arrived) {
+		return nil
+	}
+	began := time.Now()
+	var changed []store.Pin
+	var next store.ChangeMark
+	err := db.ReadTx(ctx, func(tx *store.Tx) error {
+		changed = changed[:0]
+		var err error
+		next, err = tx.PinChanges(ctx, j.id, j.mark, func(p store.Pin) { changed = append(changed, p) })
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("mapindex: changes of jurisdiction %d: %w", j.id, err)
+	}
+	if len(changed) > 0 {
+		j.mu.Lock()
+		for _, p := range changed {
+			j.apply(p)
+		}
+		j.mu.Unlock()
+	}
+	j.mark, j.polled = next, began
+	return nil
+}
+
+// apply puts p into its cell, in place of the pin with its ID if that is
+// there. Position and submission time never change, so it is found by
+// them.
+func (j *jurisdiction) apply(p store.Pin) {
+	if p.SubmittedAt < j.since {
+		return
+	}
+	c, np := j.cell(p), j.pin(p)
+	i, found := slices.BinarySearchFunc(c.pins, np, comparePins)
+	if found {
+		c.pins[i] = np
+		return
+	}
+	c.pins = slices.Insert(c.pins, i, np)
+}
+
+func (j *jurisdiction) cell(p store.Pin) *cell {
+	k := geo.Cell(geo.Point{Lat: p.Lat, Lon: p.Lon})
+	c := j.cells[k]
+	if c == nil {
+		c = &cell{}
+		j.cells[k] = c
+	}
+	return c
+}
+
+func (j *jurisdiction) pin(p store.Pin) pin {
+	return pin{id: p.ID, version: p.Version, t: p.SubmittedAt, lat: p.Lat, lon: p.Lon,
+		service: uint32(j.services.id(p.ServiceCode)), state: uint16(j.states.id(string(p.State))), duplicate: p.Duplicate}
+}
+
+// comparePins orders pins by submission time, then ID.
+func comparePins(a, b pin) int {
+	if c := cmp.Compare(a.t, b.t); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.id, b.id)
+}
+
+// interner numbers the distinct names of a small set (service codes,
+// states) from 0, in order of first sight.
+type interner struct {
+	ids   map[string]int
+	names []string
+}
+
+func (n *interner) id(name string) int {
+	if id, ok := n.ids[name]; ok {
+		return id
+	}
+	if n.ids == nil {
+		n.ids = map[string]int{}
+	}
+	id := len(n.names)
+	n.ids[name] = id
+	n.names = append(n.names, name)
+	return id
+}
+
+// lookup returns the number of name, or false if it was never seen.
+func (n *interner) lookup(name string) (int, bool) {
+	id, ok := n.ids[name]
+	return id, ok
+}
