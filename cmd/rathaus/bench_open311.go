@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
 	"runtime/pprof"
 	"slices"
 	"strings"
@@ -379,11 +380,18 @@ func warmMaps(cases *casework.Cases, maps *mapindex.Index, slug string, stderr i
 	if err != nil {
 		return err
 	}
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
 	start := time.Now()
 	if err := maps.Warm(ctx, j.ID); err != nil {
 		return err
 	}
-	fmt.Fprintf(stderr, "map index: loaded the pins of %s in %s\n", slug, time.Since(start).Round(time.Millisecond))
+	took := time.Since(start)
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	fmt.Fprintf(stderr, "map index: loaded the pins of %s in %s, heap +%d MB\n", slug, took.Round(time.Millisecond),
+		(int64(after.HeapAlloc)-int64(before.HeapAlloc))>>20)
 	return nil
 }
 

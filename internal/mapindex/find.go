@@ -2,7 +2,6 @@ package mapindex
 
 import (
 	"cmp"
-	"container/heap"
 	"math"
 	"slices"
 	"time"
@@ -40,7 +39,7 @@ func (j *jurisdiction) find(q Query) []*rathaus.Request {
 		lo, _ := slices.BinarySearchFunc(c.pins, from, func(p pin, t int64) int { return cmp.Compare(p.t, t) })
 		hi, _ := slices.BinarySearchFunc(c.pins, to, func(p pin, t int64) int { return cmp.Compare(p.t, t) })
 		if lo < hi {
-			h = append(h, cursor{pins: c.pins[lo:hi], i: hi - lo - 1})
+			h = append(h, cursor{pins: c.pins[lo:hi], i: hi - lo - 1, t: c.pins[hi-1].t, id: c.pins[hi-1].id})
 		}
 	}
 	if keys, ok := geo.CellsCovering(q.Box, maxBoxCells); ok {
@@ -56,7 +55,7 @@ func (j *jurisdiction) find(q Query) []*rathaus.Request {
 			}
 		}
 	}
-	heap.Init(&h)
+	h.init()
 
 	skip, limit := max(q.Offset, 0), q.Limit
 	var out []*rathaus.Request
@@ -77,11 +76,7 @@ func (j *jurisdiction) find(q Query) []*rathaus.Request {
 				out = append(out, &buf[len(buf)-1])
 			}
 		}
-		if top.i--; top.i < 0 {
-			heap.Pop(&h)
-		} else {
-			heap.Fix(&h, 0)
-		}
+		h.advance()
 	}
 	return out
 }
@@ -116,22 +111,57 @@ func intersects(a, b geo.BBox) bool {
 }
 
 // cursor walks one cell's pins of the period from the newest down; i is
-// the next pin to take.
+// the next pin to take, t and id its key (kept here so that the heap
+// compares without following pins).
 type cursor struct {
-	pins []pin
-	i    int
+	pins  []pin
+	i     int
+	t, id int64
 }
 
-// cursors is a max-heap of cursors by their next pin (time, then ID).
+func (c *cursor) after(d *cursor) bool { return c.t > d.t || c.t == d.t && c.id > d.id }
+
+// cursors is a max-heap of cursors by their next pin (time, then ID),
+// written out rather than through container/heap: the merge is most of a
+// map query, and the interface calls were half of it.
 type cursors []cursor
 
-func (h cursors) Len() int           { return len(h) }
-func (h cursors) Less(a, b int) bool { return comparePins(h[a].pins[h[a].i], h[b].pins[h[b].i]) > 0 }
-func (h cursors) Swap(a, b int)      { h[a], h[b] = h[b], h[a] }
-func (h *cursors) Push(x any)        { *h = append(*h, x.(cursor)) }
-func (h *cursors) Pop() any {
-	old := *h
-	c := old[len(old)-1]
-	*h = old[:len(old)-1]
-	return c
+func (h cursors) init() {
+	for i := len(h)/2 - 1; i >= 0; i-- {
+		h.down(i)
+	}
+}
+
+// advance moves the top cursor to its next pin, dropping it when it has
+// none left.
+func (h *cursors) advance() {
+	top := &(*h)[0]
+	if top.i--; top.i >= 0 {
+		top.t, top.id = top.pins[top.i].t, top.pins[top.i].id
+	} else {
+		last := len(*h) - 1
+		(*h)[0] = (*h)[last]
+		*h = (*h)[:last]
+	}
+	if len(*h) > 0 {
+		h.down(0)
+	}
+}
+
+func (h cursors) down(i int) {
+	for {
+		l := 2*i + 1
+		if l >= len(h) {
+			return
+		}
+		m := l
+		if r := l + 1; r < len(h) && h[r].after(&h[l]) {
+			m = r
+		}
+		if !h[m].after(&h[i]) {
+			return
+		}
+		h[i], h[m] = h[m], h[i]
+		i = m
+	}
 }

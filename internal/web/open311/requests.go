@@ -356,11 +356,14 @@ func (h *handler) renderCached(w http.ResponseWriter, r *http.Request, format st
 	isXML := format == "xml"
 	fp := cat.fingerprint(loc)
 	entries := make([][]byte, len(versions))
+	keys := make([]rowKey, len(versions))
+	for i, v := range versions {
+		keys[i] = rowKey{id: v.ID, version: v.Version, xml: isXML, catalogue: fp}
+	}
+	h.rows.getAll(keys, entries)
 	var missing []int64
 	for i, v := range versions {
-		if b, ok := h.rows.get(rowKey{id: v.ID, version: v.Version, xml: isXML, catalogue: fp}); ok {
-			entries[i] = b
-		} else {
+		if entries[i] == nil {
 			missing = append(missing, v.ID)
 		}
 	}

@@ -49,19 +49,27 @@ func newRowCache(size int) *rowCache {
 // get returns the entry of k; an entry found in the older generation moves
 // to the newer one.
 func (c *rowCache) get(k rowKey) ([]byte, bool) {
+	var e [1][]byte
+	c.getAll([]rowKey{k}, e[:])
+	return e[0], e[0] != nil
+}
+
+// getAll sets entries[i] to the entry of keys[i] where there is one, as
+// get does, under one lock: a list looks up a thousand keys.
+func (c *rowCache) getAll(keys []rowKey, entries [][]byte) {
 	if c.size <= 0 {
-		return nil, false
+		return
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if b, ok := c.cur[k]; ok {
-		return b, true
+	for i, k := range keys {
+		if b, ok := c.cur[k]; ok {
+			entries[i] = b
+		} else if b, ok := c.old[k]; ok {
+			c.putLocked(k, b)
+			entries[i] = b
+		}
 	}
-	b, ok := c.old[k]
-	if ok {
-		c.putLocked(k, b)
-	}
-	return b, ok
 }
 
 // put keeps b, which the caller must not change afterwards, as k's entry.
