@@ -12,6 +12,7 @@ import (
 	"github.com/rathaus/rathaus"
 	"github.com/rathaus/rathaus/internal/casework"
 	"github.com/rathaus/rathaus/internal/geo"
+	"github.com/rathaus/rathaus/internal/mapindex"
 	"github.com/rathaus/rathaus/internal/store"
 	"github.com/rathaus/rathaus/internal/store/storetest"
 )
@@ -389,20 +390,39 @@ func TestBoxListsAreNewestFirstAcrossSlices(t *testing.T) {
 			return int(b.ID - a.ID)
 		})
 		box := geo.BBox{MinLat: 52.27, MinLon: 8.03, MaxLat: 52.29, MaxLon: 8.05}
-		for _, tt := range []struct{ limit, offset int }{{5, 0}, {20, 0}, {30, 0}, {1000, 0}, {10, 25}, {10, 40}, {10, 100}} {
-			got, err := f.cases.List(ctx, f.j, casework.Query{BBox: &box, From: end.Add(-90 * 24 * time.Hour), To: end.Add(time.Second),
-				Limit: tt.limit, Offset: tt.offset})
+		// Lists of versions (Open311's) with a map index take their
+		// requests from it; the page must be the same.
+		maps := mapindex.New(db, func() time.Time { return f.now }, 0)
+		if err := maps.Warm(ctx, f.j.ID); err != nil {
+			t.Fatal(err)
+		}
+		indexed := casework.New(db, func() time.Time { return f.now }, casework.Config{MapIndex: maps})
+		for _, tt := range []struct {
+			limit, offset int
+			versions      bool
+		}{{5, 0, false}, {20, 0, false}, {30, 0, false}, {1000, 0, false}, {10, 25, false}, {10, 40, false}, {10, 100, false},
+			{5, 0, true}, {30, 0, true}, {0, 0, true}, {10, 25, true}, {10, 100, true}} {
+			cases := f.cases
+			if tt.versions {
+				cases = indexed
+			}
+			got, err := cases.List(ctx, f.j, casework.Query{BBox: &box, From: end.Add(-90 * 24 * time.Hour), To: end.Add(time.Second),
+				Limit: tt.limit, Offset: tt.offset, VersionsOnly: tt.versions})
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := inBox[min(tt.offset, len(inBox)):min(tt.offset+tt.limit, len(inBox))]
+			limit := tt.limit
+			if limit == 0 {
+				limit = store.DefaultLimit
+			}
+			want := inBox[min(tt.offset, len(inBox)):min(tt.offset+limit, len(inBox))]
 			if len(got) != len(want) {
-				t.Fatalf("limit %d offset %d: %d requests, want %d", tt.limit, tt.offset, len(got), len(want))
+				t.Fatalf("limit %d offset %d versions %v: %d requests, want %d", tt.limit, tt.offset, tt.versions, len(got), len(want))
 			}
 			for i := range want {
-				if got[i].ID != want[i].ID {
-					t.Fatalf("limit %d offset %d: entry %d is request %d (%s), want %d (%s)", tt.limit, tt.offset, i,
-						got[i].ID, got[i].SubmittedAt, want[i].ID, want[i].SubmittedAt)
+				if got[i].ID != want[i].ID || !got[i].SubmittedAt.Equal(want[i].SubmittedAt) {
+					t.Fatalf("limit %d offset %d versions %v: entry %d is request %d (%s), want %d (%s)", tt.limit, tt.offset,
+						tt.versions, i, got[i].ID, got[i].SubmittedAt, want[i].ID, want[i].SubmittedAt)
 				}
 			}
 		}
