@@ -15,17 +15,21 @@ import (
 // thousand).
 const maxBoxCells = 1024
 
-// find answers q from the pins held.
-func (j *jurisdiction) find(q Query) []*rathaus.Request {
+// find answers q from the pins held; ok is false if q reaches back before
+// them.
+func (j *jurisdiction) find(q Query) (rs []*rathaus.Request, ok bool) {
 	j.mu.RLock()
 	defer j.mu.RUnlock()
+	if q.From.IsZero() || q.From.UnixMicro() < j.since {
+		return nil, false
+	}
 	services, ok := j.services.want(q.ServiceCodes)
 	if !ok {
-		return nil
+		return nil, true
 	}
 	states, ok := j.states.want(stateNames(q.States))
 	if !ok {
-		return nil
+		return nil, true
 	}
 	from, to := q.From.UnixMicro(), int64(math.MaxInt64)
 	if !q.To.IsZero() {
@@ -78,7 +82,7 @@ func (j *jurisdiction) find(q Query) []*rathaus.Request {
 		}
 		h.advance()
 	}
-	return out
+	return out, true
 }
 
 // want returns which numbers of the interner the names select: nil for

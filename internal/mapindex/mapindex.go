@@ -82,13 +82,11 @@ func (x *Index) Find(ctx context.Context, jurisdictionID int64, q Query) (rs []*
 		x.forget(j)
 		return nil, false, j.err
 	}
-	if q.From.IsZero() || q.From.UnixMicro() < j.since {
-		return nil, false, nil
-	}
-	if err := j.refresh(ctx, x.db); err != nil {
+	if err := j.refresh(ctx, x.db, x.now(), x.window); err != nil {
 		return nil, false, err
 	}
-	return j.find(q), true, nil
+	rs, ok = j.find(q)
+	return rs, ok, nil
 }
 
 // Warm loads a jurisdiction's pins now, unless they are loaded already,
@@ -118,12 +116,12 @@ func (x *Index) jurisdiction(id int64, wait bool) *jurisdiction {
 	x.mu.Unlock()
 	j.startOnce.Do(func() {
 		if wait {
-			j.load(context.Background(), x.db)
+			j.load(context.Background(), x.db, x.now())
 			return
 		}
 		// Detached from the request that asked first: its end must not
 		// stop the loading that every later query waits for.
-		go j.load(context.Background(), x.db)
+		go j.load(context.Background(), x.db, x.now())
 	})
 	return j
 }
@@ -141,7 +139,6 @@ func (x *Index) forget(j *jurisdiction) {
 // jurisdiction is the index of one jurisdiction.
 type jurisdiction struct {
 	id        int64
-	since     int64 // µs: every pin submitted from here on is held
 	startOnce sync.Once
 	ready     chan struct{} // closed when loaded (err set if that failed)
 	err       error
@@ -151,8 +148,10 @@ type jurisdiction struct {
 	refreshing sync.Mutex
 	polled     time.Time
 	mark       store.ChangeMark
+	pruned     time.Time // when pins older than the window were last dropped
 
 	mu       sync.RWMutex
+	since    int64 // µs: every pin submitted from here on is held
 	cells    map[int64]*cell
 	services interner
 	states   interner
@@ -173,7 +172,7 @@ type pin struct {
 	duplicate   bool
 }
 
-func (j *jurisdiction) load(ctx context.Context, db *store.DB) {
+func (j *jurisdiction) load(ctx context.Context, db *store.DB, now time.Time) {
 	defer close(j.ready)
 	started := time.Now()
 	err := db.ReadTx(ctx, func(tx *store.Tx) error {
@@ -191,15 +190,24 @@ func (j *jurisdiction) load(ctx context.Context, db *store.DB) {
 	for _, c := range j.cells {
 		slices.SortFunc(c.pins, comparePins)
 	}
-	j.polled = started
+	j.polled, j.pruned = started, now
 }
 
+// pruneEvery is how often a jurisdiction drops the pins that have left its
+// window, which keeps its memory to the window's requests.
+const pruneEvery = time.Hour
+
 // refresh applies what the change feed holds since the last read, unless
-// a read that began after this call was made has completed meanwhile.
-func (j *jurisdiction) refresh(ctx context.Context, db *store.DB) error {
+// a read that began after this call was made has completed meanwhile; and
+// now and then drops the pins that have left the window.
+func (j *jurisdiction) refresh(ctx context.Context, db *store.DB, now time.Time, window time.Duration) error {
 	arrived := time.Now()
 	j.refreshing.Lock()
 	defer j.refreshing.Unlock()
+	if now.Sub(j.pruned) > pruneEvery {
+		j.prune(now.Add(-window).UnixMicro())
+		j.pruned = now
+	}
 	if j.polled.After(arrived) {
 		return nil
 	}
@@ -224,6 +232,25 @@ func (j *jurisdiction) refresh(ctx context.Context, db *store.DB) error {
 	}
 	j.mark, j.polled = next, began
 	return nil
+}
+
+// prune drops the pins submitted before since and moves the window's start
+// there. The cells keep their arrays, which new pins fill again.
+func (j *jurisdiction) prune(since int64) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if since <= j.since {
+		return
+	}
+	for k, c := range j.cells {
+		n, _ := slices.BinarySearchFunc(c.pins, since, func(p pin, t int64) int { return cmp.Compare(p.t, t) })
+		if n == len(c.pins) {
+			delete(j.cells, k)
+			continue
+		}
+		c.pins = slices.Delete(c.pins, 0, n)
+	}
+	j.since = since
 }
 
 // apply puts p into its cell, in place of the pin with its ID if that is

@@ -290,3 +290,41 @@ func TestFindSeesEveryCommittedWrite(t *testing.T) {
 		}
 	})
 }
+
+// TestWindowMovesWithTime checks that pins leave the index once they are
+// older than its window, and that queries reaching back before it are then
+// left to SQL.
+func TestWindowMovesWithTime(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := setup(t, db)
+		var old, recent *rathaus.Request
+		f.write(t, func(ctx context.Context, tx *store.Tx) error {
+			var err error
+			if old, err = f.insert(ctx, tx, "pothole", now.Add(-20*24*time.Hour), true, 52.28, 8.04); err != nil {
+				return err
+			}
+			recent, err = f.insert(ctx, tx, "pothole", now.Add(-10*24*time.Hour), true, 52.28, 8.04)
+			return err
+		})
+		at := now
+		x := mapindex.New(db, func() time.Time { return at }, 30*24*time.Hour)
+		if err := x.Warm(ctx, f.j.ID); err != nil {
+			t.Fatal(err)
+		}
+		box := geo.BBox{MinLat: 52, MinLon: 8, MaxLat: 53, MaxLon: 9}
+		q := mapindex.Query{Box: box, From: now.Add(-30 * 24 * time.Hour), Limit: 10}
+		if got := find(t, x, f.j.ID, q); len(got) != 2 || got[0].ID != recent.ID || got[1].ID != old.ID {
+			t.Fatalf("before: %d requests, want %d and %d", len(got), recent.ID, old.ID)
+		}
+		at = now.Add(15 * 24 * time.Hour) // old is now 35 days old, recent 25
+		q.From = at.Add(-29 * 24 * time.Hour)
+		if got := find(t, x, f.j.ID, q); len(got) != 1 || got[0].ID != recent.ID {
+			t.Fatalf("15 days later: %d requests, want %d", len(got), recent.ID)
+		}
+		q.From = at.Add(-31 * 24 * time.Hour)
+		if _, ok, err := x.Find(ctx, f.j.ID, q); ok || err != nil {
+			t.Fatalf("15 days later, a query reaching past the window: ok %v, err %v; want it left to SQL", ok, err)
+		}
+	})
+}

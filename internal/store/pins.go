@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/rathaus/rathaus"
@@ -24,10 +25,15 @@ type Pin struct {
 }
 
 // ChangeMark is a position in the change feed of requests (migration
-// 00018): a counter on SQLite, a transaction ID on PostgreSQL. A reader
-// that holds mark M has seen every change below M; PinChanges(M) returns
-// the rest and the next mark.
-type ChangeMark uint64
+// 00018). On SQLite, Seq is the counter: every change up to it has been
+// read. On PostgreSQL, Seq is the first transaction ID not yet handed out
+// and Running the transactions that were still running: every change of
+// other transactions below Seq has been read. PinChanges(mark) returns the
+// rest and the next mark.
+type ChangeMark struct {
+	Seq     uint64
+	Running []uint64
+}
 
 const pinCols = `id, version, submitted_at, lat, lon, service_code, state, duplicate_of`
 
@@ -39,7 +45,7 @@ func (tx *Tx) RequestPins(ctx context.Context, jurisdictionID int64, since time.
 	// again from PinChanges, where applying it twice does no harm.
 	mark, err := tx.changeMark(ctx)
 	if err != nil {
-		return 0, err
+		return ChangeMark{}, err
 	}
 	err = tx.scanPins(ctx, `SELECT `+pinCols+` FROM requests WHERE jurisdiction_id = $1 AND has_location = TRUE
 		AND submitted_at >= $2`, fn, jurisdictionID, micros(since))
@@ -52,42 +58,72 @@ func (tx *Tx) RequestPins(ctx context.Context, jurisdictionID int64, since time.
 func (tx *Tx) PinChanges(ctx context.Context, jurisdictionID int64, mark ChangeMark, fn func(Pin)) (ChangeMark, error) {
 	next, err := tx.changeMark(ctx)
 	if err != nil {
-		return 0, err
+		return ChangeMark{}, err
 	}
 	if tx.dialect == SQLite {
-		if next == mark {
+		if next.Seq == mark.Seq {
 			return mark, nil // the common case: nothing was written
 		}
 		err = tx.scanPins(ctx, `SELECT `+pinCols+` FROM requests WHERE jurisdiction_id = $1 AND changed_seq > $2
-			AND has_location = TRUE`, fn, jurisdictionID, int64(mark))
+			AND has_location = TRUE`, fn, jurisdictionID, int64(mark.Seq))
 	} else {
-		// Transactions from mark on may have committed since the last
-		// call; those still running are read again next time.
-		err = tx.scanPins(ctx, `SELECT `+pinCols+` FROM requests WHERE jurisdiction_id = $1
-			AND changed_xid >= $2::text::xid8 AND has_location = TRUE`, fn, jurisdictionID, strconv.FormatUint(uint64(mark), 10))
+		// New transactions, and those that were running at the last read
+		// (committed since, or read again next time). Transactions that
+		// had ended by then are not read again, however long another one
+		// runs.
+		err = tx.scanPins(ctx, `SELECT `+pinCols+` FROM requests WHERE jurisdiction_id = $1 AND has_location = TRUE
+			AND (changed_xid >= $2::text::xid8 OR changed_xid = ANY($3::text::xid8[]))`, fn,
+			jurisdictionID, strconv.FormatUint(mark.Seq, 10), xidArray(mark.Running))
 	}
 	if err != nil {
-		return 0, err
+		return ChangeMark{}, err
 	}
 	return next, nil
 }
 
 // changeMark returns the current end of the change feed: on SQLite the
 // counter (single writer, so every stamp up to it is committed in this
-// snapshot); on PostgreSQL the oldest transaction still running, below
-// which every transaction has ended.
+// snapshot); on PostgreSQL the snapshot's next transaction ID and the
+// transactions it sees running.
 func (tx *Tx) changeMark(ctx context.Context) (ChangeMark, error) {
-	var q string
+	var m ChangeMark
 	if tx.dialect == SQLite {
-		q = `SELECT seq FROM request_clock WHERE id = 1`
-	} else {
-		q = `SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint`
+		var seq int64
+		if err := tx.queryRow(ctx, `SELECT seq FROM request_clock WHERE id = 1`).Scan(&seq); err != nil {
+			return m, fmt.Errorf("store: change mark: %w", err)
+		}
+		m.Seq = uint64(seq)
+		return m, nil
 	}
-	var m int64
-	if err := tx.queryRow(ctx, q).Scan(&m); err != nil {
-		return 0, fmt.Errorf("store: change mark: %w", err)
+	var running string
+	err := tx.queryRow(ctx, `SELECT pg_snapshot_xmax(s)::text, coalesce((SELECT string_agg(x::text, ',') FROM pg_snapshot_xip(s) x), '')
+		FROM (SELECT pg_current_snapshot() AS s) AS now`).Scan(&m.Seq, &running)
+	if err != nil {
+		return m, fmt.Errorf("store: change mark: %w", err)
 	}
-	return ChangeMark(m), nil
+	for part := range strings.SplitSeq(running, ",") {
+		if part == "" {
+			continue
+		}
+		x, err := strconv.ParseUint(part, 10, 64)
+		if err != nil {
+			return m, fmt.Errorf("store: change mark: running transaction %q: %w", part, err)
+		}
+		m.Running = append(m.Running, x)
+	}
+	return m, nil
+}
+
+// xidArray writes xids as a PostgreSQL array literal.
+func xidArray(xids []uint64) string {
+	b := []byte{'{'}
+	for i, x := range xids {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendUint(b, x, 10)
+	}
+	return string(append(b, '}'))
 }
 
 func (tx *Tx) scanPins(ctx context.Context, q string, fn func(Pin), args ...any) error {

@@ -1,0 +1,89 @@
+package store_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/rathaus/rathaus"
+	"github.com/rathaus/rathaus/internal/store"
+	"github.com/rathaus/rathaus/internal/store/storetest"
+)
+
+// TestPinChangesReadsEachChangeOnce checks the change feed's marks: a change
+// comes once, and again only while its transaction may still be running;
+// a long transaction elsewhere (on PostgreSQL, where the mark is made of
+// transaction IDs) does not make later reads return what was read before.
+func TestPinChangesReadsEachChangeOnce(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		j, s := seed(t, db)
+		changes := func(mark store.ChangeMark) ([]int64, store.ChangeMark) {
+			t.Helper()
+			var ids []int64
+			var next store.ChangeMark
+			err := db.ReadTx(ctx, func(tx *store.Tx) error {
+				var err error
+				next, err = tx.PinChanges(ctx, j.ID, mark, func(p store.Pin) { ids = append(ids, p.ID) })
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return ids, next
+		}
+		var mark store.ChangeMark
+		var loaded []int64
+		if err := db.ReadTx(ctx, func(tx *store.Tx) error {
+			var err error
+			mark, err = tx.RequestPins(ctx, j.ID, t0.Add(-time.Hour), func(p store.Pin) { loaded = append(loaded, p.ID) })
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if len(loaded) != 0 {
+			t.Fatalf("pins of an empty town: %v", loaded)
+		}
+
+		release, done := make(chan struct{}), make(chan error, 1)
+		if db.Dialect() == store.Postgres {
+			// A transaction that has written (so it has an ID) stays open.
+			started := make(chan struct{})
+			go func() {
+				done <- db.WriteTx(ctx, func(tx *store.Tx) error {
+					if err := tx.CreateDepartment(ctx, &rathaus.Department{JurisdictionID: j.ID, Code: "long", Name: "Lang"}); err != nil {
+						return err
+					}
+					close(started)
+					<-release
+					return nil
+				})
+			}()
+			<-started
+		} else {
+			done <- nil
+		}
+		a := insertRequest(t, db, j, s, t0, 52.27, 8.04, 100)
+		ids, mark := changes(mark)
+		if len(ids) != 1 || ids[0] != a.ID {
+			t.Fatalf("first read: %v, want [%d]", ids, a.ID)
+		}
+		if ids, mark = changes(mark); len(ids) != 0 {
+			t.Fatalf("second read: %v, want none", ids)
+		}
+		a.State = rathaus.StateAccepted
+		if err := db.WriteTx(ctx, func(tx *store.Tx) error { return tx.UpdateRequest(ctx, a) }); err != nil {
+			t.Fatal(err)
+		}
+		if ids, mark = changes(mark); len(ids) != 1 || ids[0] != a.ID {
+			t.Fatalf("after a change: %v, want [%d]", ids, a.ID)
+		}
+		close(release)
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		if ids, _ = changes(mark); len(ids) != 0 {
+			t.Fatalf("after the long transaction: %v, want none", ids)
+		}
+	})
+}
