@@ -1,9 +1,7 @@
 package mapindex
 
 import (
-	"cmp"
 	"math"
-	"slices"
 	"time"
 
 	"github.com/rathaus/rathaus"
@@ -40,8 +38,7 @@ func (j *jurisdiction) find(q Query) (rs []*rathaus.Request, ok bool) {
 	// newest pin down; the heap always holds the newest pin not yet taken.
 	var h cursors
 	visit := func(c *cell) {
-		lo, _ := slices.BinarySearchFunc(c.pins, from, func(p pin, t int64) int { return cmp.Compare(p.t, t) })
-		hi, _ := slices.BinarySearchFunc(c.pins, to, func(p pin, t int64) int { return cmp.Compare(p.t, t) })
+		lo, hi := firstAt(c.pins, from), firstAt(c.pins, to)
 		if lo < hi {
 			h = append(h, cursor{pins: c.pins[lo:hi], i: hi - lo - 1, t: c.pins[hi-1].t, id: c.pins[hi-1].id})
 		}
@@ -83,6 +80,21 @@ func (j *jurisdiction) find(q Query) (rs []*rathaus.Request, ok bool) {
 		h.advance()
 	}
 	return out, true
+}
+
+// firstAt returns the index of the first pin submitted at or after t (a
+// binary search written out: the generic one was a third of a query).
+func firstAt(pins []pin, t int64) int {
+	lo, hi := 0, len(pins)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if pins[m].t < t {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	return lo
 }
 
 // want returns which numbers of the interner the names select: nil for

@@ -243,7 +243,7 @@ func (j *jurisdiction) prune(since int64) {
 		return
 	}
 	for k, c := range j.cells {
-		n, _ := slices.BinarySearchFunc(c.pins, since, func(p pin, t int64) int { return cmp.Compare(p.t, t) })
+		n := firstAt(c.pins, since)
 		if n == len(c.pins) {
 			delete(j.cells, k)
 			continue

@@ -354,11 +354,11 @@ func (h *handler) renderCached(w http.ResponseWriter, r *http.Request, format st
 	}
 	loc := cal.Location()
 	isXML := format == "xml"
-	fp := cat.fingerprint(loc)
+	form := entryForm(cat.fingerprint(loc), isXML)
 	entries := make([][]byte, len(versions))
 	keys := make([]rowKey, len(versions))
 	for i, v := range versions {
-		keys[i] = rowKey{id: v.ID, version: v.Version, xml: isXML, catalogue: fp}
+		keys[i] = rowKey{id: v.ID, version: v.Version, form: form}
 	}
 	h.rows.getAll(keys, entries)
 	var missing []int64
@@ -391,7 +391,7 @@ func (h *handler) renderCached(w http.ResponseWriter, r *http.Request, format st
 			// The row may be newer than the version listed; it is kept
 			// under its own version.
 			if cat.fingerprinted(req.ServiceCode) {
-				h.rows.put(rowKey{id: req.ID, version: req.Version, xml: isXML, catalogue: fp}, b)
+				h.rows.put(rowKey{id: req.ID, version: req.Version, form: form}, b)
 			}
 		}
 		for i, v := range versions {

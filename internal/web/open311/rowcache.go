@@ -21,11 +21,21 @@ import (
 // personal data, and neither does an entry: it is the public
 // representation every client may read.
 
-// rowKey identifies one encoded list entry.
+// rowKey identifies one encoded list entry. Its fields are three words
+// without padding, so that a map hashes and compares it as one block of
+// memory (a bool field made lookups a fifth slower).
 type rowKey struct {
 	id, version int64
-	xml         bool
-	catalogue   uint64 // fingerprint of the catalogue and time zone
+	form        uint64 // entryForm: the catalogue's fingerprint and the format
+}
+
+// entryForm combines the fingerprint of the catalogue and time zone with
+// the format: JSON and XML entries of a version differ.
+func entryForm(catalogue uint64, isXML bool) uint64 {
+	if isXML {
+		return catalogue | 1
+	}
+	return catalogue &^ 1
 }
 
 // rowCache holds encoded entries in two generations: lookups see both, and
