@@ -2,6 +2,8 @@ package store_test
 
 import (
 	"context"
+	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -82,8 +84,28 @@ func TestPinChangesReadsEachChangeOnce(t *testing.T) {
 		if err := <-done; err != nil {
 			t.Fatal(err)
 		}
-		if ids, _ = changes(mark); len(ids) != 0 {
+		if ids, mark = changes(mark); len(ids) != 0 {
 			t.Fatalf("after the long transaction: %v, want none", ids)
+		}
+
+		// The bulk loader's rows are stamped as well (by the trigger on
+		// SQLite, the column's default on PostgreSQL).
+		bulk := make([]*rathaus.Request, 3)
+		for i := range bulk {
+			bulk[i] = &rathaus.Request{JurisdictionID: j.ID, ServiceID: s.ID, ServiceCode: s.Code, State: rathaus.StateNew,
+				HasLocation: true, Lat: 52.27, Lon: 8.04, Channel: rathaus.ChannelWeb, SubmittedAt: t0, UpdatedAt: t0,
+				Number: fmt.Sprintf("2026-bulk-%d", i), Token: fmt.Sprintf("bulk-%d", i)}
+		}
+		if err := db.WriteTx(ctx, func(tx *store.Tx) error { return tx.BulkInsertRequests(ctx, bulk, []int64{100, 100, 100}) }); err != nil {
+			t.Fatal(err)
+		}
+		ids, mark = changes(mark)
+		slices.Sort(ids)
+		if fmt.Sprint(ids) != fmt.Sprint([]int64{bulk[0].ID, bulk[1].ID, bulk[2].ID}) {
+			t.Fatalf("after a bulk insert: %v, want the IDs of %d new requests", ids, len(bulk))
+		}
+		if ids, _ = changes(mark); len(ids) != 0 {
+			t.Fatalf("after the bulk insert, read again: %v, want none", ids)
 		}
 	})
 }

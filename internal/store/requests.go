@@ -100,12 +100,20 @@ func (tx *Tx) InsertRequest(ctx context.Context, r *rathaus.Request, cell int64)
 	if err != nil {
 		return err
 	}
+	// On SQLite the row carries its change stamp from the start (the
+	// trigger of migration 00018 then only advances the counter, instead
+	// of writing the new row a second time); PostgreSQL stamps it by the
+	// column's default.
+	stampCol, stampVal := "", ""
+	if tx.dialect == SQLite {
+		stampCol, stampVal = ", changed_seq", ", (SELECT seq + 1 FROM request_clock)"
+	}
 	id, err := tx.insertID(ctx, `INSERT INTO requests (jurisdiction_id, number, token, service_id, service_code, state, priority,
 		has_location, lat, lon, cell, address, description, attributes, channel, reporter_email, reporter_first, reporter_last,
 		reporter_phone, device_id, account_id, media_url, department_id, assignee_id, duplicate_of, public, submitted_at,
-		updated_at, response_due, resolution_due, closed_at, resolution, status_notes)
+		updated_at, response_due, resolution_due, closed_at, resolution, status_notes`+stampCol+`)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23,
-		$24, $25, $26, $27, $28, $29, $30, $31, $32, $33) RETURNING id`,
+		$24, $25, $26, $27, $28, $29, $30, $31, $32, $33`+stampVal+`) RETURNING id`,
 		r.JurisdictionID, r.Number, r.Token, r.ServiceID, r.ServiceCode, string(r.State), r.Priority, r.HasLocation, r.Lat, r.Lon,
 		cell, r.Address, r.Description, attrs, string(r.Channel), r.Reporter.Email, r.Reporter.FirstName, r.Reporter.LastName,
 		r.Reporter.Phone, r.DeviceID, r.AccountID, r.MediaURL, r.DepartmentID, r.AssigneeID, r.DuplicateOf, r.Public,

@@ -16,12 +16,16 @@ ALTER TABLE requests ADD COLUMN changed_seq INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX requests_changed ON requests (jurisdiction_id, changed_seq);
 
 -- Triggers, as for the R*Tree (00010), so that no write path can forget
--- the stamp. Setting changed_seq fires neither trigger again.
+-- the stamp. Setting changed_seq fires neither trigger again. An insert
+-- that already carries a stamp (store.InsertRequest sets the counter's
+-- next value) only advances the counter: every row a transaction stamps
+-- lies above the counter as its readers saw it before, and at most at the
+-- counter as it commits. Others (the bulk loader) are stamped here.
 -- +goose StatementBegin
 CREATE TRIGGER requests_changed_insert AFTER INSERT ON requests
 BEGIN
     UPDATE request_clock SET seq = seq + 1;
-    UPDATE requests SET changed_seq = (SELECT seq FROM request_clock) WHERE id = NEW.id;
+    UPDATE requests SET changed_seq = (SELECT seq FROM request_clock) WHERE id = NEW.id AND NEW.changed_seq = 0;
 END;
 -- +goose StatementEnd
 
