@@ -662,6 +662,8 @@ func (p *LP) updateDevex(q, jl, r int, ar float64, rho, d []float64) {
 	p.fac.btran(rho, p.cols)
 	wq := p.devex[q]
 	td := d[q] / ar
+	// (a/ar)²·wq for each column a, with one division per pivot.
+	f := wq / (ar * ar)
 	update := func(from, to int) {
 		for j := from; j < to; j++ {
 			if p.pos[j] >= 0 || j == q {
@@ -679,8 +681,8 @@ func (p *LP) updateDevex(q, jl, r int, ar float64, rho, d []float64) {
 				continue
 			}
 			d[j] -= td * a
-			if v := a / ar; v*v*wq > p.devex[j] {
-				p.devex[j] = v * v * wq
+			if w := a * a * f; w > p.devex[j] {
+				p.devex[j] = w
 			}
 		}
 	}
