@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"math/rand/v2"
 	"time"
 )
 
@@ -34,7 +35,7 @@ type decomposition struct {
 // stops and reports the mass left. Any panel in the face will do; the
 // search prefers types with a large rest (R_t/(M·n_t)), which keeps the
 // rest balanced and the steps long.
-func decompose(ctx context.Context, in *Instance, pr *pricer, x []float64, nodeLimit int, deadline time.Time) (*decomposition, error) {
+func decompose(ctx context.Context, in *Instance, pr *pricer, x []float64, nodeLimit int, deadline time.Time, rng *rand.Rand) (*decomposition, error) {
 	T := len(in.Types)
 	R := append([]float64(nil), x...)
 	M := 1.0
@@ -71,6 +72,26 @@ func decompose(ctx context.Context, in *Instance, pr *pricer, x []float64, nodeL
 
 	w := make([]float64, T)
 	sum := make([]float64, len(qs))
+	// A dead end undoes the last 2, 4, 8, ... steps and takes them again
+	// with weights jittered by up to ±10 %, which picks other panels.
+	retries, jitter := 0, 0
+	backtrack := func() bool {
+		if retries == decomposeRetries || len(d.panels) == 0 {
+			return false
+		}
+		retries++
+		undo := min(1<<retries, len(d.panels))
+		for range undo {
+			k := len(d.panels) - 1
+			for t, n := range d.panels[k] {
+				R[t] += d.weights[k] * float64(n)
+			}
+			M += d.weights[k]
+			d.panels, d.weights = d.panels[:k], d.weights[:k]
+		}
+		jitter = undo + 2
+		return true
+	}
 	for M > 1e-12 {
 		if !deadline.IsZero() && time.Now().After(deadline) {
 			break
@@ -89,6 +110,9 @@ func decompose(ctx context.Context, in *Instance, pr *pricer, x []float64, nodeL
 				pr.prog.SetBounds(j, 0, n)
 			}
 			w[t] = R[t] / (M * n)
+			if jitter > 0 {
+				w[t] *= 0.9 + 0.2*rng.Float64()
+			}
 		}
 		for k, q := range qs {
 			s := 0.0
@@ -105,14 +129,17 @@ func decompose(ctx context.Context, in *Instance, pr *pricer, x []float64, nodeL
 				pr.prog.SetBounds(q.scol, 0, q.max-q.min)
 			}
 		}
-		v, _, ok, err := pr.best(ctx, w, math.Inf(-1))
-		if errors.Is(err, errNodeLimit) {
-			break
+		if jitter > 0 {
+			jitter--
 		}
-		if err != nil {
+		v, _, ok, err := pr.best(ctx, w, math.Inf(-1))
+		if err != nil && !errors.Is(err, errNodeLimit) {
 			return nil, err
 		}
-		if !ok {
+		if err != nil || !ok {
+			if backtrack() {
+				continue
+			}
 			break
 		}
 		lambda := M
@@ -138,6 +165,9 @@ func decompose(ctx context.Context, in *Instance, pr *pricer, x []float64, nodeL
 			}
 		}
 		if lambda <= 0 {
+			if backtrack() {
+				continue
+			}
 			break
 		}
 		for t, n := range v {
@@ -156,6 +186,9 @@ func decompose(ctx context.Context, in *Instance, pr *pricer, x []float64, nodeL
 // will do, and stopping at the first halved the time on paper-1727 and
 // max-2000 (weighted panels did not make the steps fewer).
 const decomposeExtra = 0
+
+// decomposeRetries bounds the backtracking of decompose after dead ends.
+const decomposeRetries = 8
 
 // distribution returns the panels with their weights scaled to sum to 1
 // (the same panel found twice counted once), and ok when every type gets

@@ -17,7 +17,7 @@ import (
 func TestDecomposeKnownAnswer(t *testing.T) {
 	cats := []Category{{Name: "g", Values: []Value{{"f", 0, 2}, {"m", 0, 2}}}}
 	in := build(t, cats, 2, []int{0}, []int{0}, []int{1}, []int{1})
-	d, err := decompose(context.Background(), in, newPricer(in), []float64{1.5, 0.5}, decomposeNodes, time.Time{})
+	d, err := decompose(context.Background(), in, newPricer(in), []float64{1.5, 0.5}, decomposeNodes, time.Time{}, rand.New(rand.NewPCG(1, 2)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +71,7 @@ func TestDecomposeReproducesPoint(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		d, err := decompose(context.Background(), in, newPricer(in), point, decomposeNodes, time.Time{})
+		d, err := decompose(context.Background(), in, newPricer(in), point, decomposeNodes, time.Time{}, rand.New(rand.NewPCG(1, 2)))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -183,7 +183,7 @@ func leximin(ctx context.Context, in *Instance, rng *rand.Rand, limit time.Durat
 		if err != nil {
 			return nil, err
 		}
-		d, err := decompose(ctx, in, pr, point, decomposeNodes, deadline)
+		d, err := decompose(ctx, in, pr, point, decomposeNodes, deadline, rng)
 		if err != nil {
 			return nil, err
 		}
