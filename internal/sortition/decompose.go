@@ -76,7 +76,9 @@ func decompose(ctx context.Context, in *Instance, pr *pricer, x []float64, nodeL
 	// with weights jittered by up to ±10 %, which picks other panels.
 	retries, jitter := 0, 0
 	backtrack := func() bool {
-		if retries == decomposeRetries || len(d.panels) == 0 {
+		if retries == decomposeRetries || len(d.panels) == 0 || M <= decomposeDone {
+			// At decomposeDone the rest is rounding noise that no panel
+			// fits, which is as good as done.
 			return false
 		}
 		retries++
