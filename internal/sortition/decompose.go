@@ -31,10 +31,15 @@ type decomposition struct {
 //
 // The steps only keep the rest in the quota polytope, not in the convex
 // hull of its panels (which is smaller when the polytope has fractional
-// vertices), so a step can lead to a face without panels; decompose then
-// stops and reports the mass left. Any panel in the face will do; the
-// search prefers types with a large rest (R_t/(M·n_t)), which keeps the
-// rest balanced and the steps long.
+// vertices), so a step can lead to a face without panels (or none within
+// nodeLimit nodes of the search); decompose then backtracks a few times
+// (see decomposeRetries) and otherwise stops, or at the deadline, and
+// reports the mass left. Any panel in the face will do; the search
+// prefers types with a large rest (R_t/(M·n_t)), which keeps the rest
+// balanced and the steps long: without weights it took 8 times as many
+// steps on paper-1727 and dead-ended at a mass of 0.003, and a search
+// that optimised only at the root (below it only restoring feasibility)
+// took 6 times as many.
 func decompose(ctx context.Context, in *Instance, pr *pricer, x []float64, nodeLimit int, deadline time.Time, rng *rand.Rand) (*decomposition, error) {
 	T := len(in.Types)
 	R := append([]float64(nil), x...)
