@@ -84,22 +84,24 @@ func (c *Cases) List(ctx context.Context, j *rathaus.Jurisdiction, q Query) ([]*
 	return out, nil
 }
 
-// readMap answers a box query from the map index when it can: a list of
-// versions (what the Open311 entry cache needs), by service, state and
-// period only. Everything else, and anything the index cannot answer yet,
-// goes to readBox.
+// readMap answers a list of versions (what the Open311 entry cache needs)
+// from the map index when it can: by box, service, state and period.
+// Everything else, and anything the index cannot answer yet, goes to
+// readBox.
 func (c *Cases) readMap(ctx context.Context, f store.RequestFilter) ([]*rathaus.Request, error) {
-	if c.maps == nil || !f.HasBox || !f.VersionsOnly || len(f.IDs) > 0 || f.DepartmentID != 0 {
+	if c.maps == nil || !f.VersionsOnly || len(f.IDs) > 0 || f.DepartmentID != 0 {
 		return c.readBox(ctx, f)
 	}
 	limit := f.Limit
 	if limit <= 0 || limit > store.MaxLimit {
 		limit = store.DefaultLimit
 	}
-	out, ok, err := c.maps.Find(ctx, f.JurisdictionID, mapindex.Query{
-		Box:  geo.BBox{MinLat: f.MinLat, MinLon: f.MinLon, MaxLat: f.MaxLat, MaxLon: f.MaxLon},
-		From: f.SubmittedFrom, To: f.SubmittedTo, ServiceCodes: f.ServiceCodes, States: f.States,
-		PublicOnly: f.PublicOnly, Offset: f.Offset, Limit: limit})
+	q := mapindex.Query{From: f.SubmittedFrom, To: f.SubmittedTo, ServiceCodes: f.ServiceCodes, States: f.States,
+		PublicOnly: f.PublicOnly, Offset: f.Offset, Limit: limit}
+	if f.HasBox {
+		q.Box = &geo.BBox{MinLat: f.MinLat, MinLon: f.MinLon, MaxLat: f.MaxLat, MaxLon: f.MaxLon}
+	}
+	out, ok, err := c.maps.Find(ctx, f.JurisdictionID, q)
 	if err != nil {
 		// The index is a shortcut: SQL can still answer.
 		c.log.WarnContext(ctx, "map index failed, answering from SQL", "err", err)

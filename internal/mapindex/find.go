@@ -43,7 +43,11 @@ func (j *jurisdiction) find(q Query) (rs []*rathaus.Request, ok bool) {
 			h = append(h, cursor{pins: c.pins[lo:hi], i: hi - lo - 1, t: c.pins[hi-1].t, id: c.pins[hi-1].id})
 		}
 	}
-	if keys, ok := geo.CellsCovering(q.Box, maxBoxCells); ok {
+	if q.Box == nil {
+		for _, c := range j.cells {
+			visit(c)
+		}
+	} else if keys, ok := geo.CellsCovering(*q.Box, maxBoxCells); ok {
 		for _, k := range keys {
 			if c := j.cells[k]; c != nil {
 				visit(c)
@@ -51,7 +55,7 @@ func (j *jurisdiction) find(q Query) (rs []*rathaus.Request, ok bool) {
 		}
 	} else {
 		for k, c := range j.cells {
-			if intersects(geo.CellBBox(k), q.Box) {
+			if k != unlocated && intersects(geo.CellBBox(k), *q.Box) {
 				visit(c)
 			}
 		}
@@ -64,7 +68,7 @@ func (j *jurisdiction) find(q Query) (rs []*rathaus.Request, ok bool) {
 	for len(h) > 0 && len(out) < limit {
 		top := &h[0]
 		p := &top.pins[top.i]
-		if q.Box.Contains(geo.Point{Lat: p.lat, Lon: p.lon}) && (services == nil || services[p.service]) &&
+		if (q.Box == nil || q.Box.Contains(geo.Point{Lat: p.lat, Lon: p.lon})) && (services == nil || services[p.service]) &&
 			(states == nil || states[p.state]) && !(q.PublicOnly && p.duplicate) {
 			if skip > 0 {
 				skip--
@@ -73,7 +77,7 @@ func (j *jurisdiction) find(q Query) (rs []*rathaus.Request, ok bool) {
 					buf = make([]rathaus.Request, 0, min(limit-len(out), 1024))
 				}
 				buf = append(buf, rathaus.Request{ID: p.id, Version: p.version, SubmittedAt: time.UnixMicro(p.t).UTC(),
-					HasLocation: true, Lat: p.lat, Lon: p.lon})
+					HasLocation: p.located, Lat: p.lat, Lon: p.lon})
 				out = append(out, &buf[len(buf)-1])
 			}
 		}

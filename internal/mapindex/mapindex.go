@@ -1,18 +1,21 @@
-// Package mapindex answers map queries (the requests in a box over a
-// period, newest first) from memory.
+// Package mapindex answers the list queries behind Open311's request lists
+// (the requests of a period, newest first, by box, service and state)
+// from memory.
 //
-// A map query over SQL reads the row of every request of the page: with a
-// thousand pins per page that is most of the query, on either database,
-// however the rows are found. This package keeps, per jurisdiction, what
-// such a query needs of each located request (its pin: ID, version,
-// submission time, position, service, state, duplicate mark) in grid cells
-// sorted by time, and merges the cells of a box newest first.
+// Such a list over SQL reads the row of every request of the page: with a
+// thousand per page that is most of the query, on either database, however
+// the rows are found. This package keeps, per jurisdiction, what the query
+// needs of each request (its pin: ID, version, submission time, position,
+// service, state, duplicate mark) in grid cells sorted by time (requests
+// without a position in a cell of their own), and merges the cells of a
+// box, or all of them, newest first. The caller takes the rest of each
+// request by its version from its own cache.
 //
 // The pins follow the database through its change feed (store.PinChanges,
 // migration 00018): before answering, a query reads what was submitted or
 // changed since the last read, so an answer holds every write committed
 // before the query began, on any number of app nodes. When a query is
-// running, others that arrived before it started do not read again.
+// reading, others that arrived before it began do not read again.
 package mapindex
 
 import (
@@ -28,10 +31,10 @@ import (
 	"github.com/rathaus/rathaus/internal/store"
 )
 
-// DefaultWindow is how far back before its loading an index holds pins.
-// Queries that reach further back are left to SQL (Find reports !ok).
-// Four hundred days cover every map and Open311 window up to a year; a
-// city with a million reports a year holds about 50 MB per app node.
+// DefaultWindow is how far back an index holds pins. Queries that reach
+// further back are left to SQL (Find reports !ok). Four hundred days cover
+// every map and Open311 window up to a year; a city with 1.5 million
+// requests a year holds about 80 MB per app node.
 const DefaultWindow = 400 * 24 * time.Hour
 
 // Index holds the pins of every jurisdiction that has been queried.
@@ -53,11 +56,12 @@ func New(db *store.DB, now func() time.Time, window time.Duration) *Index {
 	return &Index{db: db, now: now, window: window, jurs: map[int64]*jurisdiction{}}
 }
 
-// Query is a map query: the located requests in Box submitted in
-// [From, To) (To zero: no end), with the given service codes and states
-// (empty: any), newest first (submission time, then ID, both descending).
+// Query selects requests submitted in [From, To) (To zero: no end), with
+// the given service codes and states (empty: any), located in Box (nil:
+// any request, located or not), newest first (submission time, then ID,
+// both descending).
 type Query struct {
-	Box          geo.BBox
+	Box          *geo.BBox
 	From, To     time.Time
 	ServiceCodes []string
 	States       []rathaus.State
@@ -157,11 +161,16 @@ type jurisdiction struct {
 	states   interner
 }
 
-// cell holds the pins of one grid cell (geo.Cell), sorted by submission
-// time and then ID, ascending, so that new pins are appended.
+// cell holds the pins of one grid cell (geo.Cell), or of the requests
+// without a position (unlocated), sorted by submission time and then ID,
+// ascending, so that new pins are appended.
 type cell struct {
 	pins []pin
 }
+
+// unlocated is the key of the cell of requests without a position; no
+// grid cell has a negative number.
+const unlocated = -1
 
 type pin struct {
 	id, version int64
@@ -169,6 +178,7 @@ type pin struct {
 	lat, lon    float64
 	service     uint32 // in jurisdiction.services
 	state       uint16 // in jurisdiction.states
+	located     bool
 	duplicate   bool
 }
 
@@ -270,7 +280,10 @@ func (j *jurisdiction) apply(p store.Pin) {
 }
 
 func (j *jurisdiction) cell(p store.Pin) *cell {
-	k := geo.Cell(geo.Point{Lat: p.Lat, Lon: p.Lon})
+	k := int64(unlocated)
+	if p.HasLocation {
+		k = geo.Cell(geo.Point{Lat: p.Lat, Lon: p.Lon})
+	}
 	c := j.cells[k]
 	if c == nil {
 		c = &cell{}
@@ -280,7 +293,7 @@ func (j *jurisdiction) cell(p store.Pin) *cell {
 }
 
 func (j *jurisdiction) pin(p store.Pin) pin {
-	return pin{id: p.ID, version: p.Version, t: p.SubmittedAt, lat: p.Lat, lon: p.Lon,
+	return pin{id: p.ID, version: p.Version, t: p.SubmittedAt, lat: p.Lat, lon: p.Lon, located: p.HasLocation,
 		service: uint32(j.services.id(p.ServiceCode)), state: uint16(j.states.id(string(p.State))), duplicate: p.Duplicate}
 }
 

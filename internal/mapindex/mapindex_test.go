@@ -84,10 +84,12 @@ func (f *fixture) fromSQL(t *testing.T, q mapindex.Query) []*rathaus.Request {
 	var out []*rathaus.Request
 	err := f.db.ReadTx(ctx, func(tx *store.Tx) error {
 		var err error
-		out, err = tx.Requests(ctx, store.RequestFilter{JurisdictionID: f.j.ID, ServiceCodes: q.ServiceCodes, States: q.States,
-			SubmittedFrom: q.From, SubmittedTo: q.To, HasBox: true, MinLat: q.Box.MinLat, MinLon: q.Box.MinLon,
-			MaxLat: q.Box.MaxLat, MaxLon: q.Box.MaxLon, PublicOnly: q.PublicOnly, VersionsOnly: true,
-			Limit: q.Limit, Offset: q.Offset})
+		rf := store.RequestFilter{JurisdictionID: f.j.ID, ServiceCodes: q.ServiceCodes, States: q.States,
+			SubmittedFrom: q.From, SubmittedTo: q.To, PublicOnly: q.PublicOnly, VersionsOnly: true, Limit: q.Limit, Offset: q.Offset}
+		if q.Box != nil {
+			rf.HasBox, rf.MinLat, rf.MinLon, rf.MaxLat, rf.MaxLon = true, q.Box.MinLat, q.Box.MinLon, q.Box.MaxLat, q.Box.MaxLon
+		}
+		out, err = tx.Requests(ctx, rf)
 		return err
 	})
 	if err != nil {
@@ -111,17 +113,19 @@ func sameList(got, want []*rathaus.Request) error {
 	}
 	for i := range want {
 		g, w := got[i], want[i]
-		if g.ID != w.ID || g.Version != w.Version || !g.SubmittedAt.Equal(w.SubmittedAt) || g.Lat != w.Lat || g.Lon != w.Lon {
-			return fmt.Errorf("entry %d: request %d v%d at %s (%v, %v), want %d v%d at %s (%v, %v)", i,
-				g.ID, g.Version, g.SubmittedAt, g.Lat, g.Lon, w.ID, w.Version, w.SubmittedAt, w.Lat, w.Lon)
+		if g.ID != w.ID || g.Version != w.Version || !g.SubmittedAt.Equal(w.SubmittedAt) || g.HasLocation != w.HasLocation ||
+			g.Lat != w.Lat || g.Lon != w.Lon {
+			return fmt.Errorf("entry %d: request %d v%d at %s (%v: %v, %v), want %d v%d at %s (%v: %v, %v)", i,
+				g.ID, g.Version, g.SubmittedAt, g.HasLocation, g.Lat, g.Lon, w.ID, w.Version, w.SubmittedAt, w.HasLocation, w.Lat, w.Lon)
 		}
 	}
 	return nil
 }
 
 // TestFindAnswersAsSQLDoes fills a town through the change feed of an index
-// that was loaded empty, changes requests, and holds random map queries of
-// that index and of one loaded afterwards against the store's list query.
+// that was loaded empty, changes requests, and holds random queries (in a
+// box, or anywhere with the requests that have no position) of that index
+// and of one loaded afterwards against the store's list query.
 func TestFindAnswersAsSQLDoes(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
@@ -181,7 +185,7 @@ func TestFindAnswersAsSQLDoes(t *testing.T) {
 		states := []rathaus.State{rathaus.StateNew, rathaus.StateClosed, rathaus.StateInProgress, rathaus.StateWaiting}
 		for i := range 300 {
 			lat, lon := 52.265+rnd.Float64()*0.025, 8.025+rnd.Float64()*0.035
-			q := mapindex.Query{Box: geo.BBox{MinLat: lat, MinLon: lon, MaxLat: lat + rnd.Float64()*0.02, MaxLon: lon + rnd.Float64()*0.03},
+			q := mapindex.Query{Box: &geo.BBox{MinLat: lat, MinLon: lon, MaxLat: lat + rnd.Float64()*0.02, MaxLon: lon + rnd.Float64()*0.03},
 				From: now.Add(-time.Duration(1+rnd.IntN(399)) * 24 * time.Hour), Limit: 1 + rnd.IntN(60), Offset: rnd.IntN(3) * 10,
 				PublicOnly: i%2 == 0}
 			if i%3 == 0 {
@@ -193,8 +197,11 @@ func TestFindAnswersAsSQLDoes(t *testing.T) {
 			if i%5 == 0 {
 				q.States = states[:1+rnd.IntN(3)]
 			}
-			if i == 7 {
-				q.Box = geo.BBox{MinLat: 52.0, MinLon: 7.5, MaxLat: 52.5, MaxLon: 8.5} // more cells than a box lists
+			switch {
+			case i == 7:
+				q.Box = &geo.BBox{MinLat: 52.0, MinLon: 7.5, MaxLat: 52.5, MaxLon: 8.5} // more cells than a box lists
+			case i%6 == 1:
+				q.Box = nil // the whole town, with the requests that have no position
 			}
 			want := f.fromSQL(t, q)
 			for name, x := range map[string]*mapindex.Index{"fed": early, "loaded": late} {
@@ -219,7 +226,7 @@ func TestFindSeesEveryCommittedWrite(t *testing.T) {
 		if err := x.Warm(ctx, f.j.ID); err != nil {
 			t.Fatal(err)
 		}
-		q := mapindex.Query{Box: geo.BBox{MinLat: 52, MinLon: 8, MaxLat: 53, MaxLon: 9}, From: now.Add(-24 * time.Hour), Limit: 100}
+		q := mapindex.Query{Box: &geo.BBox{MinLat: 52, MinLon: 8, MaxLat: 53, MaxLon: 9}, From: now.Add(-24 * time.Hour), Limit: 100}
 		ids := func() []int64 {
 			var out []int64
 			for _, r := range find(t, x, f.j.ID, q) {
@@ -312,8 +319,7 @@ func TestWindowMovesWithTime(t *testing.T) {
 		if err := x.Warm(ctx, f.j.ID); err != nil {
 			t.Fatal(err)
 		}
-		box := geo.BBox{MinLat: 52, MinLon: 8, MaxLat: 53, MaxLon: 9}
-		q := mapindex.Query{Box: box, From: now.Add(-30 * 24 * time.Hour), Limit: 10}
+		q := mapindex.Query{Box: &geo.BBox{MinLat: 52, MinLon: 8, MaxLat: 53, MaxLon: 9}, From: now.Add(-30 * 24 * time.Hour), Limit: 10}
 		if got := find(t, x, f.j.ID, q); len(got) != 2 || got[0].ID != recent.ID || got[1].ID != old.ID {
 			t.Fatalf("before: %d requests, want %d and %d", len(got), recent.ID, old.ID)
 		}

@@ -10,14 +10,15 @@ import (
 	"github.com/rathaus/rathaus"
 )
 
-// Pin is what a map query needs of a located request: where and when it
-// was submitted (never changed after submission), and what can change
-// (version, state, duplicate). Version names the request's public
-// representation, as in RequestFilter.VersionsOnly.
+// Pin is what a list of versions (RequestFilter.VersionsOnly) needs of a
+// request to select and order it: where and when it was submitted (never
+// changed after submission), and what can change (version, state,
+// duplicate). Version names the request's public representation.
 type Pin struct {
 	ID          int64
 	Version     int64
 	SubmittedAt int64 // microseconds since the Unix epoch, as stored
+	HasLocation bool
 	Lat, Lon    float64
 	ServiceCode string
 	State       rathaus.State
@@ -35,10 +36,10 @@ type ChangeMark struct {
 	Running []uint64
 }
 
-const pinCols = `id, version, submitted_at, lat, lon, service_code, state, duplicate_of`
+const pinCols = `id, version, submitted_at, has_location, lat, lon, service_code, state, duplicate_of`
 
-// RequestPins returns the pins of a jurisdiction's located requests
-// submitted since since, and the mark from which PinChanges continues.
+// RequestPins returns the pins of a jurisdiction's requests submitted
+// since since, and the mark from which PinChanges continues.
 // fn is called once per pin (a city has a million of them; no slice).
 func (tx *Tx) RequestPins(ctx context.Context, jurisdictionID int64, since time.Time, fn func(Pin)) (ChangeMark, error) {
 	// The mark first: what changes between it and the read below comes
@@ -47,12 +48,12 @@ func (tx *Tx) RequestPins(ctx context.Context, jurisdictionID int64, since time.
 	if err != nil {
 		return ChangeMark{}, err
 	}
-	err = tx.scanPins(ctx, `SELECT `+pinCols+` FROM requests WHERE jurisdiction_id = $1 AND has_location = TRUE
-		AND submitted_at >= $2`, fn, jurisdictionID, micros(since))
+	err = tx.scanPins(ctx, `SELECT `+pinCols+` FROM requests WHERE jurisdiction_id = $1 AND submitted_at >= $2`,
+		fn, jurisdictionID, micros(since))
 	return mark, err
 }
 
-// PinChanges calls fn with the current pin of every located request of the
+// PinChanges calls fn with the current pin of every request of the
 // jurisdiction that was submitted or changed since mark, and returns the
 // next mark. A pin may come again in a later call.
 func (tx *Tx) PinChanges(ctx context.Context, jurisdictionID int64, mark ChangeMark, fn func(Pin)) (ChangeMark, error) {
@@ -64,14 +65,14 @@ func (tx *Tx) PinChanges(ctx context.Context, jurisdictionID int64, mark ChangeM
 		if next.Seq == mark.Seq {
 			return mark, nil // the common case: nothing was written
 		}
-		err = tx.scanPins(ctx, `SELECT `+pinCols+` FROM requests WHERE jurisdiction_id = $1 AND changed_seq > $2
-			AND has_location = TRUE`, fn, jurisdictionID, int64(mark.Seq))
+		err = tx.scanPins(ctx, `SELECT `+pinCols+` FROM requests WHERE jurisdiction_id = $1 AND changed_seq > $2`,
+			fn, jurisdictionID, int64(mark.Seq))
 	} else {
 		// New transactions, and those that were running at the last read
 		// (committed since, or read again next time). Transactions that
 		// had ended by then are not read again, however long another one
 		// runs.
-		err = tx.scanPins(ctx, `SELECT `+pinCols+` FROM requests WHERE jurisdiction_id = $1 AND has_location = TRUE
+		err = tx.scanPins(ctx, `SELECT `+pinCols+` FROM requests WHERE jurisdiction_id = $1
 			AND (changed_xid >= $2::text::xid8 OR changed_xid = ANY($3::text::xid8[]))`, fn,
 			jurisdictionID, strconv.FormatUint(mark.Seq, 10), xidArray(mark.Running))
 	}
@@ -136,7 +137,7 @@ func (tx *Tx) scanPins(ctx context.Context, q string, fn func(Pin), args ...any)
 	var state string
 	var duplicateOf int64
 	for rows.Next() {
-		if err := rows.Scan(&p.ID, &p.Version, &p.SubmittedAt, &p.Lat, &p.Lon, &p.ServiceCode, &state, &duplicateOf); err != nil {
+		if err := rows.Scan(&p.ID, &p.Version, &p.SubmittedAt, &p.HasLocation, &p.Lat, &p.Lon, &p.ServiceCode, &state, &duplicateOf); err != nil {
 			return fmt.Errorf("store: read pins: %w", err)
 		}
 		p.State, p.Duplicate = rathaus.State(state), duplicateOf != 0
