@@ -102,9 +102,11 @@ func (in *Instance) typeCounts(people []int) []int {
 //
 // With fractionalFirst it first computes the LEXIMIN vector over
 // fractional panels (cheap: one small program per level) and looks for a
-// distribution over real panels that reaches it, in a single column
-// generation; only if real panels cannot reach it do the stages run.
-// Without, it runs the stages only (tests compare the two).
+// distribution over real panels that reaches it: decompose writes the
+// vector's point as a mix of panels without any master program, and only
+// if it gets stuck does a single column generation look further; only if
+// real panels cannot reach it do the stages run. Without, it runs the
+// stages only (tests compare the two).
 func leximin(ctx context.Context, in *Instance, rng *rand.Rand, limit time.Duration, fractionalFirst bool) (*leximinResult, error) {
 	T := len(in.Types)
 	var deadline time.Time
