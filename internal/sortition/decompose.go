@@ -72,8 +72,8 @@ func decompose(ctx context.Context, in *Instance, pr *pricer, x []float64, nodeL
 		}
 	}()
 	savedLimit, savedExtra := pr.nodeLimit, pr.extra
-	pr.nodeLimit, pr.extra = nodeLimit, decomposeExtra
-	defer func() { pr.nodeLimit, pr.extra = savedLimit, savedExtra }()
+	pr.nodeLimit, pr.extra, pr.fixRoot = nodeLimit, decomposeExtra, true
+	defer func() { pr.nodeLimit, pr.extra, pr.fixRoot = savedLimit, savedExtra, false }()
 
 	w := make([]float64, T)
 	sum := make([]float64, len(qs))
