@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 )
@@ -105,4 +106,45 @@ func TestDecomposeReproducesPoint(t *testing.T) {
 		}
 	}
 	t.Logf("decomposed completely: %d of %d", complete, len(cases))
+}
+
+// TestLeximinDecomposesGeneratedInstance runs LEXIMIN on a generated
+// instance of 300 people in 6 categories (250 types), where a column
+// generation over a master with a row per type used to take most of the
+// time: decompose alone must reach the fractional LEXIMIN vector (no
+// master, no stages), with every panel meeting every quota and every
+// type at its level.
+func TestLeximinDecomposesGeneratedInstance(t *testing.T) {
+	if testing.Short() {
+		t.Skip("300 people")
+	}
+	in, err := Generate(BenchSpec{Name: "m300", People: 300, Seats: 30, Categories: 6, Seed: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := leximin(context.Background(), in, NewRand("x", "leximin-start"), 0, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Optimal || !res.Fractional {
+		t.Fatalf("optimal %v, fractional %v: decompose did not finish", res.Optimal, res.Fractional)
+	}
+	level, _, err := fractionalLeximin(context.Background(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := typeProbabilities(in, res.Panels)
+	for ty := range p {
+		if math.Abs(p[ty]-level[ty]) > 1e-6 {
+			t.Errorf("type %d: %v, fractional level %v", ty, p[ty], level[ty])
+		}
+	}
+	if low := slices.Min(p); math.Abs(low-res.MinBound) > 1e-7 {
+		t.Errorf("lowest probability %v, bound %v", low, res.MinBound)
+	}
+	for k, pn := range res.Panels {
+		if err := in.checkPanel(pn.Counts); err != nil {
+			t.Errorf("panel %d: %v", k, err)
+		}
+	}
 }
