@@ -222,6 +222,13 @@ func (j *jurisdiction) refresh(ctx context.Context, db *store.DB, now time.Time,
 		return nil
 	}
 	began := time.Now()
+	// Most reads find nothing new: one statement, no transaction, says so.
+	if m, err := db.ChangeMark(ctx); err != nil {
+		return fmt.Errorf("mapindex: changes of jurisdiction %d: %w", j.id, err)
+	} else if m.Equal(j.mark) {
+		j.polled = began
+		return nil
+	}
 	var changed []store.Pin
 	var next store.ChangeMark
 	err := db.ReadTx(ctx, func(tx *store.Tx) error {

@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -82,22 +84,40 @@ func (tx *Tx) PinChanges(ctx context.Context, jurisdictionID int64, mark ChangeM
 	return next, nil
 }
 
+// ChangeMark returns the current end of the change feed, outside any
+// transaction: one statement, so that a reader can see cheaply whether
+// anything was written since its mark (then the marks are Equal).
+func (db *DB) ChangeMark(ctx context.Context) (ChangeMark, error) {
+	return changeMark(ctx, db.dialect, db.read.QueryRowContext)
+}
+
+// Equal reports whether m and o are the same position: on PostgreSQL, no
+// transaction has started writing or ended between them.
+func (m ChangeMark) Equal(o ChangeMark) bool {
+	return m.Seq == o.Seq && slices.Equal(m.Running, o.Running)
+}
+
+func (tx *Tx) changeMark(ctx context.Context) (ChangeMark, error) {
+	return changeMark(ctx, tx.dialect, tx.queryRow)
+}
+
 // changeMark returns the current end of the change feed: on SQLite the
 // counter (single writer, so every stamp up to it is committed in this
 // snapshot); on PostgreSQL the snapshot's next transaction ID and the
-// transactions it sees running.
-func (tx *Tx) changeMark(ctx context.Context) (ChangeMark, error) {
+// transactions it sees running (in ascending order).
+func changeMark(ctx context.Context, d Dialect, queryRow func(context.Context, string, ...any) *sql.Row) (ChangeMark, error) {
 	var m ChangeMark
-	if tx.dialect == SQLite {
+	if d == SQLite {
 		var seq int64
-		if err := tx.queryRow(ctx, `SELECT seq FROM request_clock WHERE id = 1`).Scan(&seq); err != nil {
+		if err := queryRow(ctx, `SELECT seq FROM request_clock WHERE id = 1`).Scan(&seq); err != nil {
 			return m, fmt.Errorf("store: change mark: %w", err)
 		}
 		m.Seq = uint64(seq)
 		return m, nil
 	}
 	var running string
-	err := tx.queryRow(ctx, `SELECT pg_snapshot_xmax(s)::text, coalesce((SELECT string_agg(x::text, ',') FROM pg_snapshot_xip(s) x), '')
+	err := queryRow(ctx, `SELECT pg_snapshot_xmax(s)::text,
+		coalesce((SELECT string_agg(x::text, ',' ORDER BY x) FROM pg_snapshot_xip(s) x), '')
 		FROM (SELECT pg_current_snapshot() AS s) AS now`).Scan(&m.Seq, &running)
 	if err != nil {
 		return m, fmt.Errorf("store: change mark: %w", err)
