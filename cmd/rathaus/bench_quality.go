@@ -260,11 +260,12 @@ func benchQualityDialect(ctx context.Context, cfg *benchQualityConfig, d string,
 // benchQualityPages times the dashboard pages through the real handler,
 // one client, with a lead's session.
 func benchQualityPages(ctx context.Context, db *store.DB, slug string, info demo.Info, service string, d time.Duration, stderr io.Writer) ([]bench.Result, error) {
-	appURL, _, stop, err := serveBench(db, slug, stderr)
+	served, err := serveBench(db, slug, stderr)
 	if err != nil {
 		return nil, err
 	}
-	defer stop()
+	defer served.Stop()
+	appURL := served.AppURL
 	var cookie *http.Cookie
 	for _, l := range info.Logins {
 		if l.Role == string(rathaus.RoleLead) {

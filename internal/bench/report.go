@@ -49,6 +49,7 @@ func cpuModel(f *os.File) string {
 type DialectRun struct {
 	Dialect    string
 	Seed       *Seeded
+	Notes      []string          // printed above the table
 	Targets    map[string]Target // by scenario name
 	Results    []Result          // the hello-world reference first
 	Concurrent int
@@ -85,6 +86,9 @@ func (r Report) Markdown() string {
 			}
 			p("Seeded %s reports and %s events in %s (%s reports/s).\n\n", thousands(run.Seed.Requests), thousands(run.Seed.Events),
 				run.Seed.Duration.Round(100*time.Millisecond), thousands(int(rate)))
+		}
+		for _, n := range run.Notes {
+			p("%s\n\n", n)
 		}
 		p("| scenario | requests | req/s | p50 ms | p95 ms | p99 ms | %% of ceiling | target | met? |\n")
 		p("|---|---:|---:|---:|---:|---:|---:|---|---|\n")
