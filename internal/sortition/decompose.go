@@ -2,7 +2,6 @@ package sortition
 
 import (
 	"context"
-	"errors"
 	"math"
 	"math/rand/v2"
 	"time"
@@ -140,9 +139,12 @@ func decompose(ctx context.Context, in *Instance, pr *pricer, x []float64, nodeL
 			jitter--
 		}
 		v, _, ok, err := pr.best(ctx, w, math.Inf(-1))
-		if err != nil && !errors.Is(err, errNodeLimit) {
+		if err != nil && ctx.Err() != nil {
 			return nil, err
 		}
+		// Past the node limit, or a simplex that failed (iteration limit),
+		// is a dead end like a face without panels: decompose is only the
+		// fast path, and LEXIMIN goes on without it.
 		if err != nil || !ok {
 			if backtrack() {
 				continue

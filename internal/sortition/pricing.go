@@ -1,9 +1,11 @@
 package sortition
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"math"
+	"slices"
 
 	"github.com/rathaus/rathaus/internal/sortition/lp"
 )
@@ -15,7 +17,8 @@ type pricer struct {
 	in    *Instance
 	prog  *lp.LP
 	xcol  []int
-	scol  []int // slack column per quota row (category values in order)
+	rows  [][]int // rows of each type's column
+	scol  []int   // slack column per quota row (category values in order)
 	nodes int
 	found [][]int // every improving panel of the last search, best last
 	// NodeLimit bounds one search; past it the search is not exact.
@@ -38,8 +41,12 @@ var errEnough = errors.New("enough")
 // extraNodes is that budget.
 const extraNodes = 40
 
-// fixRootNodes bounds the first, restricted search of fixRoot.
-const fixRootNodes = 200
+// fixRootNodes bounds the first, restricted search of fixRoot, and
+// fixRootOpen is how many of its columns it leaves open.
+const (
+	fixRootNodes = 200
+	fixRootOpen  = 200
+)
 
 func newPricer(in *Instance) *pricer {
 	// Rows: one per category value (seated − slack = Min, slack ≤ Max − Min)
@@ -68,6 +75,7 @@ func newPricer(in *Instance) *pricer {
 		idx = append(idx, seatRow)
 		val = append(val, 1)
 		p.xcol = append(p.xcol, prog.AddColumn(0, 0, float64(len(t.Members)), idx, val))
+		p.rows = append(p.rows, append([]int(nil), idx...))
 	}
 	for c, cat := range in.Categories {
 		for v, value := range cat.Values {
@@ -148,15 +156,18 @@ func (p *pricer) best(ctx context.Context, w []float64, floor float64) (counts [
 		return err
 	}
 	if p.fixRoot {
-		// With fixRoot, the search first dives with every column the
+		// With fixRoot, the search first dives with most columns the
 		// root's solution leaves at 0 fixed there: the simplex skips fixed
-		// columns, so its pivots cost a fraction (some 200 columns stay
-		// open of 1,400 on the paper's instances), and a panel among the
-		// types the root seats is nearly always there (decompose on
-		// paper-1727 and max-2000: 3.8 and 4.3 s instead of 6.9 and 10.3
-		// s; fixing the columns at their upper bound as well left most
-		// searches without a panel). Only if that finds no panel within
-		// fixRootNodes nodes does the full search run.
+		// columns, so its pivots cost a fraction. The columns the root
+		// seats stay open, and the zero columns of smallest reduced cost
+		// up to fixRootOpen open columns in all: on paper-1727 and
+		// max-2000 the seated ones alone nearly always held a panel
+		// (decompose 3.8 and 4.3 s instead of 6.9 and 10.3 s), but with 30
+		// seats of 2,000 people they did in one step of eight (decompose
+		// 49 s; 20 s with 200 open). Fixing the columns at their upper
+		// bound as well left most searches without a panel. Only if the
+		// dive finds no panel within fixRootNodes nodes does the full
+		// search run.
 		st, err := p.prog.Solve(ctx)
 		if err != nil {
 			return nil, 0, false, err
@@ -168,12 +179,36 @@ func (p *pricer) best(ctx context.Context, w []float64, floor float64) (counts [
 			j      int
 			lo, hi float64
 		}
-		var sv []saved
-		for _, j := range p.xcol {
-			if lo, hi := p.prog.Bounds(j); lo == 0 && hi > 0 && p.prog.Value(j) <= 1e-9 {
-				sv = append(sv, saved{j, lo, hi})
-				p.prog.SetBounds(j, 0, 0)
+		var zero []int
+		open := 0
+		for t, j := range p.xcol {
+			if lo, hi := p.prog.Bounds(j); lo == hi {
+				continue
+			} else if lo == 0 && p.prog.Value(j) <= 1e-9 {
+				zero = append(zero, t)
+			} else {
+				open++
 			}
+		}
+		if keep := fixRootOpen - open; keep > 0 {
+			// Keep the zero columns nearest to entering open as well.
+			y := p.prog.Duals()
+			d := make([]float64, len(p.xcol))
+			for _, t := range zero {
+				d[t] = -w[t]
+				for _, i := range p.rows[t] {
+					d[t] -= y[i]
+				}
+			}
+			slices.SortFunc(zero, func(a, b int) int { return cmp.Compare(d[a], d[b]) })
+			zero = zero[min(keep, len(zero)):]
+		}
+		var sv []saved
+		for _, t := range zero {
+			j := p.xcol[t]
+			lo, hi := p.prog.Bounds(j)
+			sv = append(sv, saved{j, lo, hi})
+			p.prog.SetBounds(j, 0, 0)
 		}
 		limit := p.nodeLimit
 		p.nodeLimit = min(limit, fixRootNodes)
