@@ -84,7 +84,8 @@ type LP struct {
 	phase   int
 	pivots  int
 	objSign float64
-	nnz     int // nonzeros of the columns added
+	nnz     int   // nonzeros of the columns added
+	active  []int // columns with lo < hi, during iterate
 
 	// TotalPivots counts the pivots of all solves, for measurements.
 	TotalPivots int
@@ -460,6 +461,15 @@ func (p *LP) iterate(ctx context.Context) (Status, error) {
 	}
 	rho := make([]float64, m)
 	d := make([]float64, len(p.cols))
+	// Only columns with lo < hi can enter, and bounds do not change
+	// during a call: the passes over the columns skip the fixed ones
+	// (most of them in decompose's dives).
+	p.active = p.active[:0]
+	for j := range p.cols {
+		if c := &p.cols[j]; c.lo != c.hi {
+			p.active = append(p.active, j)
+		}
+	}
 	fresh := false
 	for iter := 0; ; iter++ {
 		if iter >= maxIter {
@@ -488,7 +498,7 @@ func (p *LP) iterate(ctx context.Context) (Status, error) {
 		// variables become feasible.
 		if p.phase == 3 || !fresh {
 			p.duals(y)
-			for j := range p.cols {
+			for _, j := range p.active {
 				if p.pos[j] >= 0 {
 					continue
 				}
@@ -503,14 +513,11 @@ func (p *LP) iterate(ctx context.Context) (Status, error) {
 		}
 		bland := degenerate > 50 // Bland's entering rule against cycling
 		q, dir, best := -1, 0.0, 0.0
-		for j := range p.cols {
+		for _, j := range p.active {
 			if p.pos[j] >= 0 {
 				continue
 			}
 			c := &p.cols[j]
-			if c.lo == c.hi {
-				continue
-			}
 			dj := d[j]
 			var score, sj float64
 			switch {
@@ -675,15 +682,12 @@ func (p *LP) updateDevex(q, jl, r int, ar float64, rho, d []float64) {
 	td := d[q] / ar
 	// (a/ar)²·wq for each column a, with one division per pivot.
 	f := wq / (ar * ar)
-	update := func(from, to int) {
-		for j := from; j < to; j++ {
+	update := func(act []int) {
+		for _, j := range act {
 			if p.pos[j] >= 0 || j == q {
 				continue
 			}
 			c := &p.cols[j]
-			if c.lo == c.hi {
-				continue
-			}
 			a := 0.0
 			for k, i := range c.idx {
 				a += rho[i] * c.val[k]
@@ -701,17 +705,17 @@ func (p *LP) updateDevex(q, jl, r int, ar float64, rho, d []float64) {
 	// master programs; there it is split over two goroutines (the columns
 	// are independent), which pays once it is well above the cost of
 	// starting one.
-	if n := len(p.cols); p.nnz > parallelNonzeros && n > 1 {
+	if n := len(p.active); p.nnz > parallelNonzeros && n > 1 {
 		var wg sync.WaitGroup
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			update(n/2, n)
+			update(p.active[n/2:])
 		}()
-		update(0, n/2)
+		update(p.active[:n/2])
 		wg.Wait()
 	} else {
-		update(0, len(p.cols))
+		update(p.active)
 	}
 	p.devex[jl] = math.Max(wq/(ar*ar), 1)
 	d[jl] = -td
