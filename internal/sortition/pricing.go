@@ -167,8 +167,8 @@ func (p *pricer) best(ctx context.Context, w []float64, floor float64) (counts [
 		// 49 s; 20 s with 200 open). Fixing the columns at their upper
 		// bound as well left most searches without a panel. Only if the
 		// dive finds no panel within fixRootNodes nodes does the full
-		// search run.
-		st, err := p.prog.Solve(ctx)
+		// search run. The root itself is solved by sifting (siftRoot).
+		st, err := p.siftRoot(ctx, w)
 		if err != nil {
 			return nil, 0, false, err
 		}
@@ -233,3 +233,59 @@ func (p *pricer) best(ctx context.Context, w []float64, floor float64) (counts [
 	}
 	return bestCounts, bestVal, true, nil
 }
+
+// siftRoot solves the search's root program for weights w by sifting:
+// first over the siftSize heaviest open types, with the others held at 0,
+// then adding the held types whose reduced cost makes them worth seating,
+// until none is; the last solve is over every column, from that basis, so
+// the result is the root's optimum whatever the sifting did.
+func (p *pricer) siftRoot(ctx context.Context, w []float64) (lp.Status, error) {
+	var open []int
+	for t, j := range p.xcol {
+		if lo, hi := p.prog.Bounds(j); lo == 0 && hi > 0 {
+			open = append(open, t)
+		}
+	}
+	if len(open) > 2*siftSize {
+		slices.SortFunc(open, func(a, b int) int { return cmp.Compare(w[b], w[a]) })
+		held := open[siftSize:]
+		hi := make([]float64, len(held))
+		for k, t := range held {
+			_, hi[k] = p.prog.Bounds(p.xcol[t])
+			p.prog.SetBounds(p.xcol[t], 0, 0)
+		}
+		for {
+			st, err := p.prog.Solve(ctx)
+			if err != nil || st != lp.Optimal {
+				break
+			}
+			y := p.prog.Duals()
+			added := 0
+			for k, t := range held {
+				if _, h := p.prog.Bounds(p.xcol[t]); h != 0 {
+					continue
+				}
+				d := -w[t]
+				for _, i := range p.rows[t] {
+					d -= y[i]
+				}
+				if d < -1e-9 {
+					p.prog.SetBounds(p.xcol[t], 0, hi[k])
+					added++
+				}
+			}
+			if added == 0 {
+				break
+			}
+		}
+		for k, t := range held {
+			p.prog.SetBounds(p.xcol[t], 0, hi[k])
+		}
+	}
+	return p.prog.Solve(ctx)
+}
+
+// siftSize is how many types siftRoot starts with: with 200, decompose
+// took 13 to 32 % less time per step on paper-1727, max-2000 and 2,000
+// people with 30 seats than without sifting; 400 was no better.
+const siftSize = 200
