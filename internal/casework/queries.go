@@ -92,12 +92,8 @@ func (c *Cases) readMap(ctx context.Context, f store.RequestFilter) ([]*rathaus.
 	if c.maps == nil || !f.VersionsOnly || len(f.IDs) > 0 || f.DepartmentID != 0 {
 		return c.readBox(ctx, f)
 	}
-	limit := f.Limit
-	if limit <= 0 || limit > store.MaxLimit {
-		limit = store.DefaultLimit
-	}
 	q := mapindex.Query{From: f.SubmittedFrom, To: f.SubmittedTo, ServiceCodes: f.ServiceCodes, States: f.States,
-		PublicOnly: f.PublicOnly, Offset: f.Offset, Limit: limit}
+		PublicOnly: f.PublicOnly, Offset: f.Offset, Limit: f.Limit}
 	if f.HasBox {
 		q.Box = &geo.BBox{MinLat: f.MinLat, MinLon: f.MinLon, MaxLat: f.MaxLat, MaxLon: f.MaxLon}
 	}

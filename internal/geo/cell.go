@@ -49,6 +49,19 @@ func CellBBox(c int64) BBox {
 	}
 }
 
+// CellIntersects reports whether cell c holds points of b, by the grid's
+// own row and column numbers: CellBBox's rectangle is computed back from
+// them and can miss, by a rounding, a point that Cell files under c.
+func CellIntersects(c int64, b BBox) bool {
+	if !(b.MinLat <= b.MaxLat && b.MinLon <= b.MaxLon) {
+		return false
+	}
+	i, j := c/cellLonFactor, c%cellLonFactor
+	i0, j0 := cellIndex(b.MinLat, b.MinLon)
+	i1, j1 := cellIndex(b.MaxLat, b.MaxLon)
+	return i0 <= i && i <= i1 && j0 <= j && j <= j1
+}
+
 // CellsCovering returns, in ascending order, the number of every cell that
 // intersects b, or nil and false if that would be more than maxCells (a
 // query over so many cells is better answered from the bbox alone). An

@@ -280,3 +280,44 @@ func TestCellsCovering(t *testing.T) {
 		t.Error("CellsCovering(globe) accepted 6.5e9 cells")
 	}
 }
+
+// TestCellIntersectsAgreesWithCell checks CellIntersects against Cell for
+// points on a box's edges, where CellBBox's rectangle, computed back from
+// the grid numbers, misses some points that Cell files under the cell
+// (47.02 lies in a cell whose rectangle starts at 47.02000000000001).
+func TestCellIntersectsAgreesWithCell(t *testing.T) {
+	p := Point{Lat: 47.02, Lon: 8.0}
+	if r := CellBBox(Cell(p)); r.Contains(p) {
+		t.Logf("CellBBox holds %v; the case this test was written for no longer arises", p)
+	}
+	tests := []struct {
+		name string
+		box  BBox
+		want bool
+	}{
+		{"point on the top edge", BBox{MinLat: 46.9, MinLon: 7.9, MaxLat: 47.02, MaxLon: 8.2}, true},
+		{"point on the bottom edge", BBox{MinLat: 47.02, MinLon: 7.9, MaxLat: 47.1, MaxLon: 8.2}, true},
+		{"point on the left edge", BBox{MinLat: 46.9, MinLon: 8.0, MaxLat: 47.1, MaxLon: 8.2}, true},
+		{"box south of the cell", BBox{MinLat: 46.9, MinLon: 7.9, MaxLat: 47.0, MaxLon: 8.2}, false},
+		{"box east of the cell", BBox{MinLat: 46.9, MinLon: 8.1, MaxLat: 47.1, MaxLon: 8.2}, false},
+		{"empty box", BBox{MinLat: 47.1, MinLon: 7.9, MaxLat: 46.9, MaxLon: 8.2}, false},
+	}
+	for _, tt := range tests {
+		if got := CellIntersects(Cell(p), tt.box); got != tt.want {
+			t.Errorf("%s: CellIntersects(Cell(%v), %+v) = %v, want %v", tt.name, p, tt.box, got, tt.want)
+		}
+	}
+	// Every point of a box lies in a cell that intersects it, also for
+	// points on its edges written with four decimals.
+	rnd := rand.New(rand.NewPCG(3, 5))
+	for range 20000 {
+		q := Point{Lat: math.Round((47+rnd.Float64()*8)*1e4) / 1e4, Lon: math.Round((6+rnd.Float64()*9)*1e4) / 1e4}
+		b := BBox{MinLat: q.Lat - rnd.Float64()*0.01, MinLon: q.Lon - rnd.Float64()*0.01, MaxLat: q.Lat, MaxLon: q.Lon}
+		if rnd.IntN(2) == 0 {
+			b = BBox{MinLat: q.Lat, MinLon: q.Lon, MaxLat: q.Lat + rnd.Float64()*0.01, MaxLon: q.Lon + rnd.Float64()*0.01}
+		}
+		if !CellIntersects(Cell(q), b) {
+			t.Fatalf("point %v in %+v, but its cell %d does not intersect it", q, b, Cell(q))
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/rathaus/rathaus"
 	"github.com/rathaus/rathaus/internal/geo"
+	"github.com/rathaus/rathaus/internal/store"
 )
 
 // maxBoxCells bounds the grid cells that a query lists from its box; a
@@ -55,7 +56,7 @@ func (j *jurisdiction) find(q Query) (rs []*rathaus.Request, ok bool) {
 		}
 	} else {
 		for k, c := range j.cells {
-			if k != unlocated && intersects(geo.CellBBox(k), *q.Box) {
+			if k != unlocated && geo.CellIntersects(k, *q.Box) {
 				visit(c)
 			}
 		}
@@ -63,6 +64,9 @@ func (j *jurisdiction) find(q Query) (rs []*rathaus.Request, ok bool) {
 	h.init()
 
 	skip, limit := max(q.Offset, 0), q.Limit
+	if limit <= 0 || limit > store.MaxLimit {
+		limit = store.DefaultLimit // as store.Requests
+	}
 	var out []*rathaus.Request
 	var buf []rathaus.Request // one allocation for the page's requests
 	for len(h) > 0 && len(out) < limit {
@@ -76,7 +80,7 @@ func (j *jurisdiction) find(q Query) (rs []*rathaus.Request, ok bool) {
 				if len(buf) == cap(buf) {
 					buf = make([]rathaus.Request, 0, min(limit-len(out), 1024))
 				}
-				buf = append(buf, rathaus.Request{ID: p.id, Version: p.version, SubmittedAt: time.UnixMicro(p.t).UTC(),
+				buf = append(buf, rathaus.Request{ID: p.id, JurisdictionID: j.id, Version: p.version, SubmittedAt: time.UnixMicro(p.t).UTC(),
 					HasLocation: p.located, Lat: p.lat, Lon: p.lon})
 				out = append(out, &buf[len(buf)-1])
 			}
@@ -124,10 +128,6 @@ func stateNames(states []rathaus.State) []string {
 		names[i] = string(s)
 	}
 	return names
-}
-
-func intersects(a, b geo.BBox) bool {
-	return a.MinLat <= b.MaxLat && b.MinLat <= a.MaxLat && a.MinLon <= b.MaxLon && b.MinLon <= a.MaxLon
 }
 
 // cursor walks one cell's pins of the period from the newest down; i is

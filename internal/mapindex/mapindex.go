@@ -43,8 +43,9 @@ type Index struct {
 	now    func() time.Time
 	window time.Duration
 
-	mu   sync.Mutex
-	jurs map[int64]*jurisdiction
+	mu      sync.Mutex
+	jurs    map[int64]*jurisdiction
+	loading chan struct{} // one slot: the jurisdiction loading now
 }
 
 // New returns an empty index over db; window is how far back from its
@@ -53,7 +54,7 @@ func New(db *store.DB, now func() time.Time, window time.Duration) *Index {
 	if window <= 0 {
 		window = DefaultWindow
 	}
-	return &Index{db: db, now: now, window: window, jurs: map[int64]*jurisdiction{}}
+	return &Index{db: db, now: now, window: window, jurs: map[int64]*jurisdiction{}, loading: make(chan struct{}, 1)}
 }
 
 // Query selects requests submitted in [From, To) (To zero: no end), with
@@ -67,7 +68,7 @@ type Query struct {
 	States       []rathaus.State
 	PublicOnly   bool // leave out merged duplicates
 	Offset       int
-	Limit        int
+	Limit        int // store.DefaultLimit when ≤ 0 or above store.MaxLimit, as in store.Requests
 }
 
 // Find answers q for a jurisdiction with requests that carry ID, Version,
@@ -76,7 +77,7 @@ type Query struct {
 // still loading (the first query starts that in the background), or q
 // reaches back before what the index holds.
 func (x *Index) Find(ctx context.Context, jurisdictionID int64, q Query) (rs []*rathaus.Request, ok bool, err error) {
-	j := x.jurisdiction(jurisdictionID, false)
+	j := x.jurisdiction(jurisdictionID)
 	select {
 	case <-j.ready:
 	default:
@@ -93,10 +94,11 @@ func (x *Index) Find(ctx context.Context, jurisdictionID int64, q Query) (rs []*
 	return rs, ok, nil
 }
 
-// Warm loads a jurisdiction's pins now, unless they are loaded already,
-// and waits for them.
+// Warm starts loading a jurisdiction's pins, unless they are loaded or
+// loading already, and waits for them (or for ctx). Queries meanwhile are
+// left to SQL, as always while a jurisdiction loads.
 func (x *Index) Warm(ctx context.Context, jurisdictionID int64) error {
-	j := x.jurisdiction(jurisdictionID, true)
+	j := x.jurisdiction(jurisdictionID)
 	select {
 	case <-j.ready:
 	case <-ctx.Done():
@@ -109,24 +111,24 @@ func (x *Index) Warm(ctx context.Context, jurisdictionID int64) error {
 }
 
 // jurisdiction returns the index of a jurisdiction, starting its loading
-// (in the background unless wait) when it is not there yet.
-func (x *Index) jurisdiction(id int64, wait bool) *jurisdiction {
+// in the background when it is not there yet.
+func (x *Index) jurisdiction(id int64) *jurisdiction {
 	x.mu.Lock()
+	defer x.mu.Unlock()
 	j := x.jurs[id]
 	if j == nil {
 		j = &jurisdiction{id: id, ready: make(chan struct{}), since: x.now().Add(-x.window).UnixMicro(), cells: map[int64]*cell{}}
 		x.jurs[id] = j
-	}
-	x.mu.Unlock()
-	j.startOnce.Do(func() {
-		if wait {
-			j.load(context.Background(), x.db, x.now())
-			return
-		}
 		// Detached from the request that asked first: its end must not
-		// stop the loading that every later query waits for.
-		go j.load(context.Background(), x.db, x.now())
-	})
+		// stop the loading that every later query waits for. One
+		// jurisdiction loads at a time, so that a crawler asking for many
+		// at once does not take every reader connection.
+		go func() {
+			x.loading <- struct{}{}
+			defer func() { <-x.loading }()
+			j.load(context.Background(), x.db, x.now())
+		}()
+	}
 	return j
 }
 
@@ -142,10 +144,9 @@ func (x *Index) forget(j *jurisdiction) {
 
 // jurisdiction is the index of one jurisdiction.
 type jurisdiction struct {
-	id        int64
-	startOnce sync.Once
-	ready     chan struct{} // closed when loaded (err set if that failed)
-	err       error
+	id    int64
+	ready chan struct{} // closed when loaded (err set if that failed)
+	err   error
 
 	// refreshing serialises reads of the change feed; polled is when the
 	// last completed read began, mark where it ended.

@@ -113,7 +113,7 @@ func sameList(got, want []*rathaus.Request) error {
 	}
 	for i := range want {
 		g, w := got[i], want[i]
-		if g.ID != w.ID || g.Version != w.Version || !g.SubmittedAt.Equal(w.SubmittedAt) || g.HasLocation != w.HasLocation ||
+		if g.ID != w.ID || g.JurisdictionID != w.JurisdictionID || g.Version != w.Version || !g.SubmittedAt.Equal(w.SubmittedAt) || g.HasLocation != w.HasLocation ||
 			g.Lat != w.Lat || g.Lon != w.Lon {
 			return fmt.Errorf("entry %d: request %d v%d at %s (%v: %v, %v), want %d v%d at %s (%v: %v, %v)", i,
 				g.ID, g.Version, g.SubmittedAt, g.HasLocation, g.Lat, g.Lon, w.ID, w.Version, w.SubmittedAt, w.HasLocation, w.Lat, w.Lon)
@@ -186,7 +186,7 @@ func TestFindAnswersAsSQLDoes(t *testing.T) {
 		for i := range 300 {
 			lat, lon := 52.265+rnd.Float64()*0.025, 8.025+rnd.Float64()*0.035
 			q := mapindex.Query{Box: &geo.BBox{MinLat: lat, MinLon: lon, MaxLat: lat + rnd.Float64()*0.02, MaxLon: lon + rnd.Float64()*0.03},
-				From: now.Add(-time.Duration(1+rnd.IntN(399)) * 24 * time.Hour), Limit: 1 + rnd.IntN(60), Offset: rnd.IntN(3) * 10,
+				From: now.Add(-time.Duration(1+rnd.IntN(399)) * 24 * time.Hour), Limit: rnd.IntN(61), Offset: rnd.IntN(3) * 10,
 				PublicOnly: i%2 == 0}
 			if i%3 == 0 {
 				q.To = now.Add(-time.Duration(rnd.IntN(100)) * 24 * time.Hour)
@@ -331,6 +331,38 @@ func TestWindowMovesWithTime(t *testing.T) {
 		q.From = at.Add(-31 * 24 * time.Hour)
 		if _, ok, err := x.Find(ctx, f.j.ID, q); ok || err != nil {
 			t.Fatalf("15 days later, a query reaching past the window: ok %v, err %v; want it left to SQL", ok, err)
+		}
+	})
+}
+
+// TestBoxEdgesAndLoading checks a box of more cells than a query lists,
+// whose edge runs through a request at a coordinate that the rectangle of
+// its grid cell (geo.CellBBox) misses by a rounding; and that queries
+// before the loading has finished are left to SQL instead of waiting.
+func TestBoxEdgesAndLoading(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := setup(t, db)
+		var edge *rathaus.Request
+		f.write(t, func(ctx context.Context, tx *store.Tx) error {
+			var err error
+			edge, err = f.insert(ctx, tx, "pothole", now.Add(-time.Hour), true, 47.02, 8.0)
+			return err
+		})
+		x := mapindex.New(db, clock, 0)
+		q := mapindex.Query{Box: &geo.BBox{MinLat: 46.9, MinLon: 7.9, MaxLat: 47.02, MaxLon: 8.2}, From: now.Add(-24 * time.Hour)}
+		if _, ok, err := x.Find(ctx, f.j.ID, q); ok || err != nil {
+			t.Fatalf("first query: ok %v, err %v; want it left to SQL while the index loads", ok, err)
+		}
+		if err := x.Warm(ctx, f.j.ID); err != nil {
+			t.Fatal(err)
+		}
+		want := f.fromSQL(t, q)
+		if len(want) != 1 || want[0].ID != edge.ID {
+			t.Fatalf("SQL found %d requests, want request %d", len(want), edge.ID)
+		}
+		if err := sameList(find(t, x, f.j.ID, q), want); err != nil {
+			t.Fatalf("box with the request on its edge: %v", err)
 		}
 	})
 }

@@ -29,9 +29,11 @@ type Pin struct {
 
 // ChangeMark is a position in the change feed of requests (migration
 // 00018). On SQLite, Seq is the counter: every change up to it has been
-// read. On PostgreSQL, Seq is the first transaction ID not yet handed out
-// and Running the transactions that were still running: every change of
-// other transactions below Seq has been read. PinChanges(mark) returns the
+// read. On PostgreSQL, Seq is the snapshot's xmax (one above the newest
+// transaction that had ended; transactions from it on may still run or
+// not have started) and Running the transactions below it that were still
+// running: every change of the other transactions below Seq has been
+// read. PinChanges(mark) returns the
 // rest and the next mark.
 type ChangeMark struct {
 	Seq     uint64

@@ -4,11 +4,12 @@
 -- version (the store raises it with each change of the row or its photos,
 -- 00016) stamps the row with the ID of the writing transaction. IDs are
 -- handed out at the first write, not at commit, so a reader cannot take
--- "the largest stamp seen" as its mark; it takes the oldest transaction
--- still running (pg_snapshot_xmin) instead: every transaction below it has
--- ended, and what it wrote is visible to the next read. Rows from before
--- this migration keep NULL (no table rewrite): a node loads them whole at
--- its start, and the trigger stamps them when they change.
+-- "the largest stamp seen" as its mark; it takes its snapshot's xmax and
+-- the transactions the snapshot sees running (store.ChangeMark): every
+-- other transaction below xmax has ended, and the next read takes the
+-- running ones again and everything from xmax on. Rows from before this
+-- migration keep NULL (no table rewrite): a node loads them whole at its
+-- start, and the trigger stamps them when they change.
 ALTER TABLE requests ADD COLUMN changed_xid xid8;
 ALTER TABLE requests ALTER COLUMN changed_xid SET DEFAULT pg_current_xact_id();
 CREATE INDEX requests_changed ON requests (jurisdiction_id, changed_xid);
