@@ -35,7 +35,7 @@ type Cases struct {
 	// kick wakes the outbox worker after a commit that enqueued something.
 	kick        func()
 	surveyLinks func(requestID int64) [5]string
-	maps        *mapindex.Index // may be nil: map queries go to SQL
+	maps        *mapindex.Index // may be nil: lists go to SQL
 }
 
 // Config holds what Cases needs besides the database.
@@ -46,8 +46,9 @@ type Config struct {
 	// SurveyLinks returns the one-click rating links (scores 1 to 5) that
 	// the reporter's closing mail carries; nil means no survey.
 	SurveyLinks func(requestID int64) [5]string
-	// MapIndex answers map queries of cacheable lists (Open311 without
-	// extensions) from memory; nil sends them to SQL.
+	// MapIndex answers lists of versions (Open311's lists without
+	// extensions, with or without a box) from memory; nil sends them to
+	// SQL.
 	MapIndex *mapindex.Index
 }
 

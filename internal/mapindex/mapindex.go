@@ -186,14 +186,15 @@ type pin struct {
 func (j *jurisdiction) load(ctx context.Context, db *store.DB, now time.Time) {
 	defer close(j.ready)
 	started := time.Now()
-	err := db.ReadTx(ctx, func(tx *store.Tx) error {
-		var err error
-		j.mark, err = tx.RequestPins(ctx, j.id, time.UnixMicro(j.since), func(p store.Pin) {
-			c := j.cell(p)
-			c.pins = append(c.pins, j.pin(p))
+	mark, err := db.ChangeMark(ctx)
+	if err == nil {
+		err = db.ReadTx(ctx, func(tx *store.Tx) error {
+			return tx.RequestPins(ctx, j.id, time.UnixMicro(j.since), func(p store.Pin) {
+				c := j.cell(p)
+				c.pins = append(c.pins, j.pin(p))
+			})
 		})
-		return err
-	})
+	}
 	if err != nil {
 		j.err = fmt.Errorf("mapindex: load jurisdiction %d: %w", j.id, err)
 		return
@@ -201,7 +202,7 @@ func (j *jurisdiction) load(ctx context.Context, db *store.DB, now time.Time) {
 	for _, c := range j.cells {
 		slices.SortFunc(c.pins, comparePins)
 	}
-	j.polled, j.pruned = started, now
+	j.mark, j.polled, j.pruned = mark, started, now
 }
 
 // pruneEvery is how often a jurisdiction drops the pins that have left its
@@ -224,19 +225,18 @@ func (j *jurisdiction) refresh(ctx context.Context, db *store.DB, now time.Time,
 	}
 	began := time.Now()
 	// Most reads find nothing new: one statement, no transaction, says so.
-	if m, err := db.ChangeMark(ctx); err != nil {
+	next, err := db.ChangeMark(ctx)
+	if err != nil {
 		return fmt.Errorf("mapindex: changes of jurisdiction %d: %w", j.id, err)
-	} else if m.Equal(j.mark) {
+	}
+	if next.Equal(j.mark) {
 		j.polled = began
 		return nil
 	}
 	var changed []store.Pin
-	var next store.ChangeMark
-	err := db.ReadTx(ctx, func(tx *store.Tx) error {
+	err = db.ReadTx(ctx, func(tx *store.Tx) error {
 		changed = changed[:0]
-		var err error
-		next, err = tx.PinChanges(ctx, j.id, j.mark, func(p store.Pin) { changed = append(changed, p) })
-		return err
+		return tx.PinChanges(ctx, j.id, j.mark, func(p store.Pin) { changed = append(changed, p) })
 	})
 	if err != nil {
 		return fmt.Errorf("mapindex: changes of jurisdiction %d: %w", j.id, err)

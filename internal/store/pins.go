@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"slices"
 	"strconv"
@@ -42,83 +41,51 @@ type ChangeMark struct {
 
 const pinCols = `id, version, submitted_at, has_location, lat, lon, service_code, state, duplicate_of`
 
-// RequestPins returns the pins of a jurisdiction's requests submitted
-// since since, and the mark from which PinChanges continues.
-// fn is called once per pin (a city has a million of them; no slice).
-func (tx *Tx) RequestPins(ctx context.Context, jurisdictionID int64, since time.Time, fn func(Pin)) (ChangeMark, error) {
-	// The mark first: what changes between it and the read below comes
-	// again from PinChanges, where applying it twice does no harm.
-	mark, err := tx.changeMark(ctx)
-	if err != nil {
-		return ChangeMark{}, err
-	}
-	err = tx.scanPins(ctx, `SELECT `+pinCols+` FROM requests WHERE jurisdiction_id = $1 AND submitted_at >= $2`,
+// RequestPins calls fn with the pin of every request of a jurisdiction
+// submitted since since (a city has a million of them; no slice). Take
+// the mark from which PinChanges continues (DB.ChangeMark) before: what
+// changes between the two comes again from PinChanges, where applying it
+// twice does no harm.
+func (tx *Tx) RequestPins(ctx context.Context, jurisdictionID int64, since time.Time, fn func(Pin)) error {
+	return tx.scanPins(ctx, `SELECT `+pinCols+` FROM requests WHERE jurisdiction_id = $1 AND submitted_at >= $2`,
 		fn, jurisdictionID, micros(since))
-	return mark, err
 }
 
 // PinChanges calls fn with the current pin of every request of the
-// jurisdiction that was submitted or changed since mark, and returns the
-// next mark. A pin may come again in a later call.
-func (tx *Tx) PinChanges(ctx context.Context, jurisdictionID int64, mark ChangeMark, fn func(Pin)) (ChangeMark, error) {
-	next, err := tx.changeMark(ctx)
-	if err != nil {
-		return ChangeMark{}, err
-	}
+// jurisdiction that was submitted or changed since mark. Take the next
+// mark (DB.ChangeMark) before, for the same reason as with RequestPins; a
+// pin may come again in a later call.
+func (tx *Tx) PinChanges(ctx context.Context, jurisdictionID int64, mark ChangeMark, fn func(Pin)) error {
 	if tx.dialect == SQLite {
-		if next.Seq == mark.Seq {
-			return mark, nil // the common case: nothing was written
-		}
-		err = tx.scanPins(ctx, `SELECT `+pinCols+` FROM requests WHERE jurisdiction_id = $1 AND changed_seq > $2`,
+		return tx.scanPins(ctx, `SELECT `+pinCols+` FROM requests WHERE jurisdiction_id = $1 AND changed_seq > $2`,
 			fn, jurisdictionID, int64(mark.Seq))
-	} else {
-		// New transactions, and those that were running at the last read
-		// (committed since, or read again next time). Transactions that
-		// had ended by then are not read again, however long another one
-		// runs.
-		err = tx.scanPins(ctx, `SELECT `+pinCols+` FROM requests WHERE jurisdiction_id = $1
-			AND (changed_xid >= $2::text::xid8 OR changed_xid = ANY($3::text::xid8[]))`, fn,
-			jurisdictionID, strconv.FormatUint(mark.Seq, 10), xidArray(mark.Running))
 	}
-	if err != nil {
-		return ChangeMark{}, err
-	}
-	return next, nil
+	// New transactions, and those that were running at the last read
+	// (committed since, or read again next time). Transactions that had
+	// ended by then are not read again, however long another one runs.
+	return tx.scanPins(ctx, `SELECT `+pinCols+` FROM requests WHERE jurisdiction_id = $1
+		AND (changed_xid >= $2::text::xid8 OR changed_xid = ANY($3::text::xid8[]))`, fn,
+		jurisdictionID, strconv.FormatUint(mark.Seq, 10), xidArray(mark.Running))
 }
 
 // ChangeMark returns the current end of the change feed, outside any
-// transaction: one statement, so that a reader can see cheaply whether
-// anything was written since its mark (then the marks are Equal).
+// transaction (one statement, so that a reader can see cheaply whether
+// anything was written since its mark: then the marks are Equal). On
+// SQLite it is the counter: single writer, so every stamp up to it is
+// committed. On PostgreSQL it is the snapshot's xmax and the transactions
+// it sees running (in ascending order).
 func (db *DB) ChangeMark(ctx context.Context) (ChangeMark, error) {
-	return changeMark(ctx, db.dialect, db.read.QueryRowContext)
-}
-
-// Equal reports whether m and o are the same position: on PostgreSQL, no
-// transaction has started writing or ended between them.
-func (m ChangeMark) Equal(o ChangeMark) bool {
-	return m.Seq == o.Seq && slices.Equal(m.Running, o.Running)
-}
-
-func (tx *Tx) changeMark(ctx context.Context) (ChangeMark, error) {
-	return changeMark(ctx, tx.dialect, tx.queryRow)
-}
-
-// changeMark returns the current end of the change feed: on SQLite the
-// counter (single writer, so every stamp up to it is committed in this
-// snapshot); on PostgreSQL the snapshot's next transaction ID and the
-// transactions it sees running (in ascending order).
-func changeMark(ctx context.Context, d Dialect, queryRow func(context.Context, string, ...any) *sql.Row) (ChangeMark, error) {
 	var m ChangeMark
-	if d == SQLite {
+	if db.dialect == SQLite {
 		var seq int64
-		if err := queryRow(ctx, `SELECT seq FROM request_clock WHERE id = 1`).Scan(&seq); err != nil {
+		if err := db.read.QueryRowContext(ctx, `SELECT seq FROM request_clock WHERE id = 1`).Scan(&seq); err != nil {
 			return m, fmt.Errorf("store: change mark: %w", err)
 		}
 		m.Seq = uint64(seq)
 		return m, nil
 	}
 	var running string
-	err := queryRow(ctx, `SELECT pg_snapshot_xmax(s)::text,
+	err := db.read.QueryRowContext(ctx, `SELECT pg_snapshot_xmax(s)::text,
 		coalesce((SELECT string_agg(x::text, ',' ORDER BY x) FROM pg_snapshot_xip(s) x), '')
 		FROM (SELECT pg_current_snapshot() AS s) AS now`).Scan(&m.Seq, &running)
 	if err != nil {
@@ -135,6 +102,12 @@ func changeMark(ctx context.Context, d Dialect, queryRow func(context.Context, s
 		m.Running = append(m.Running, x)
 	}
 	return m, nil
+}
+
+// Equal reports whether m and o are the same position: on PostgreSQL, no
+// transaction has started writing or ended between them.
+func (m ChangeMark) Equal(o ChangeMark) bool {
+	return m.Seq == o.Seq && slices.Equal(m.Running, o.Running)
 }
 
 // xidArray writes xids as a PostgreSQL array literal.
