@@ -113,10 +113,18 @@ func parseBenchOpen311(args []string, getenv func(string) string, stderr io.Writ
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
+	// Scenario names are checked before minutes of seeding; the
+	// scenarios only build closures, so empty setups give their names.
+	names := bench.Open311Scenarios(bench.Open311Setup{})
+	names = append(names, bench.PageScenarios(bench.PageSetup{})...)
 	for part := range strings.SplitSeq(*only, ",") {
-		if part = strings.TrimSpace(part); part != "" {
-			cfg.Only = append(cfg.Only, strings.ToLower(part))
+		if part = strings.ToLower(strings.TrimSpace(part)); part == "" {
+			continue
 		}
+		if !slices.ContainsFunc(names, func(sc bench.Scenario) bool { return strings.Contains(strings.ToLower(sc.Name), part) }) {
+			return nil, fmt.Errorf("bench open311: --only: %q is part of no scenario name", part)
+		}
+		cfg.Only = append(cfg.Only, part)
 	}
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("bench open311: unexpected arguments %v", fs.Args())
@@ -287,15 +295,15 @@ func benchOpen311Dialect(ctx context.Context, cfg *benchOpen311Config, d string,
 
 // benchOpen311Measure serves db and runs every scenario against it.
 // run.Seed describes the seeded reports; when nil (--reuse), the layout
-// of the hot spots is drawn again from the same seed, and the IDs are
-// taken from the newest request.
+// of the hot spots is drawn again from the same seed (bench.Layout), and
+// the IDs are taken from the newest request.
 func benchOpen311Measure(ctx context.Context, cfg *benchOpen311Config, d string, db *store.DB, info demo.Info, svcs []*rathaus.Service,
 	run bench.DialectRun, stderr io.Writer) (bench.DialectRun, error) {
 	j := info.Jurisdiction
 	seeded := run.Seed
 	if seeded == nil {
 		var err error
-		if seeded, err = bench.SeedReports(ctx, db, j, svcs, bench.SeedConfig{Seed: cfg.Seed}); err != nil {
+		if seeded, err = bench.Layout(j, bench.SeedConfig{Seed: cfg.Seed}); err != nil {
 			return run, err
 		}
 		var newest []*rathaus.Request

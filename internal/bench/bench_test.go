@@ -189,6 +189,15 @@ func TestSeedReports(t *testing.T) {
 		if got.Requests != 3000 || got.LastID-got.FirstID != 2999 || len(got.HotSpots) != 5 {
 			t.Fatalf("seeded %d requests, ids %d..%d, %d hot spots", got.Requests, got.FirstID, got.LastID, len(got.HotSpots))
 		}
+		// A kept database is measured again with the layout drawn anew
+		// (bench open311 --reuse): the same hot spots.
+		again, err := Layout(j, SeedConfig{Seed: 7, HotSpots: 5})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprint(again.HotSpots) != fmt.Sprint(got.HotSpots) {
+			t.Errorf("Layout hot spots %v, want the seeded %v", again.HotSpots, got.HotSpots)
+		}
 		if len(progress) != 3 || progress[2] != 3000 {
 			t.Errorf("progress = %v, want [1000 2000 3000]", progress)
 		}

@@ -51,6 +51,38 @@ type Seeded struct {
 	cum []float64 // cumulative hot spot weights, last = 1
 }
 
+// Layout returns the hot spots and the area that SeedReports draws for j
+// and cfg.Seed, without writing anything: what the scenarios of a
+// database seeded earlier need.
+func Layout(j *rathaus.Jurisdiction, cfg SeedConfig) (*Seeded, error) {
+	out, _, err := layout(j, cfg)
+	return out, err
+}
+
+// layout draws the hot spots first from the seed's generator, which
+// SeedReports then goes on drawing reports from.
+func layout(j *rathaus.Jurisdiction, cfg SeedConfig) (*Seeded, *rand.Rand, error) {
+	if len(j.Boundary) == 0 {
+		return nil, nil, fmt.Errorf("bench: seed: jurisdiction %s has no boundary", j.Slug)
+	}
+	area, err := geo.ParseGeoJSON(j.Boundary)
+	if err != nil {
+		return nil, nil, fmt.Errorf("bench: seed: boundary of %s: %w", j.Slug, err)
+	}
+	nspots := cfg.HotSpots
+	if nspots <= 0 {
+		nspots = 30
+	}
+	rnd := rand.New(rand.NewPCG(cfg.Seed, 0x5eed))
+	out := &Seeded{Area: area}
+	for range nspots {
+		out.HotSpots = append(out.HotSpots, HotSpot{At: geo.RandomPointIn(area, rnd), Sigma: 150 + 650*rnd.Float64(),
+			Weight: 0.2 + rnd.ExpFloat64()})
+	}
+	out.cum = cumulative(len(out.HotSpots), func(i int) float64 { return out.HotSpots[i].Weight })
+	return out, rnd, nil
+}
+
 // SeedReports writes cfg.Reports reports of the given services into
 // jurisdiction j with the bulk methods of the store, batch by batch, each
 // batch in one transaction. Positions cluster around hot spots inside j's
@@ -70,13 +102,6 @@ func SeedReports(ctx context.Context, db *store.DB, j *rathaus.Jurisdiction, ser
 	if len(services) == 0 {
 		return nil, errors.New("bench: seed: no services")
 	}
-	if len(j.Boundary) == 0 {
-		return nil, fmt.Errorf("bench: seed: jurisdiction %s has no boundary", j.Slug)
-	}
-	area, err := geo.ParseGeoJSON(j.Boundary)
-	if err != nil {
-		return nil, fmt.Errorf("bench: seed: boundary of %s: %w", j.Slug, err)
-	}
 	cal, err := calendar.ForState(j.State)
 	if err != nil {
 		return nil, fmt.Errorf("bench: seed: %w", err)
@@ -85,10 +110,6 @@ func SeedReports(ctx context.Context, db *store.DB, j *rathaus.Jurisdiction, ser
 	if batch <= 0 {
 		batch = 20000
 	}
-	nspots := cfg.HotSpots
-	if nspots <= 0 {
-		nspots = 30
-	}
 	uniform := cfg.UniformShare
 	switch {
 	case uniform == 0:
@@ -96,14 +117,10 @@ func SeedReports(ctx context.Context, db *store.DB, j *rathaus.Jurisdiction, ser
 	case uniform < 0:
 		uniform = 0
 	}
-
-	rnd := rand.New(rand.NewPCG(cfg.Seed, 0x5eed))
-	out := &Seeded{Area: area}
-	for range nspots {
-		out.HotSpots = append(out.HotSpots, HotSpot{At: geo.RandomPointIn(area, rnd), Sigma: 150 + 650*rnd.Float64(),
-			Weight: 0.2 + rnd.ExpFloat64()})
+	out, rnd, err := layout(j, cfg)
+	if err != nil {
+		return nil, err
 	}
-	out.cum = cumulative(len(out.HotSpots), func(i int) float64 { return out.HotSpots[i].Weight })
 	svcCum := cumulative(len(services), func(i int) float64 { return 1 / float64(i+1) }) // Zipf: a few services dominate
 	g := &generator{rnd: rnd, j: j, services: services, svcCum: svcCum, seeded: out, uniform: uniform,
 		times: newTimeline(cfg.Now, cal.Location())}
